@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Controller half of pronk8s.platform.verified_binary: fetch once, verify, push to the hosts that need it.
+
+Flow for controller distribution:
+1. resolve a checksum file (URL or controller path) to a digest, on the controller;
+2. run the module in check mode on the host: it says, from local state only, whether the artifact is needed;
+3. only then put the artifact in the controller cache (one download per artifact, whatever the number of
+   forks: an exclusive file lock per digest) or verify the controller-side src;
+4. copy it into the host's temporary directory and run the module on it: the host verifies it again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, digest_for, parse_spec
+from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
+    DownloadError,
+    DownloadOptions,
+    download,
+    fetch_text,
+)
+from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
+
+MODULE = "pronk8s.platform.verified_binary"
+# Options only this plugin reads; the module accepts and ignores them.
+DOWNLOAD_KEYS = ("timeout", "retries", "retry_delay", "validate_certs", "use_proxy", "headers", "url_username",
+                 "url_password", "force_basic_auth", "client_cert", "client_key", "ca_path")
+
+
+def default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pronk8s", "artifacts")
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        controller_src = bool(args.get("src")) and not args.get("remote_src", False)
+        if not self._use_controller(args, controller_src, task_vars):
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+            return result
+        try:
+            result.update(self._distribute(args, controller_src, task_vars))
+        except (ChecksumError, DownloadError, OSError) as exc:
+            raise AnsibleActionFail(
+                f"{exc}; nothing was changed on {task_vars.get('inventory_hostname', 'the host')}") from exc
+        return result
+
+    @staticmethod
+    def _use_controller(args: dict, controller_src: bool, task_vars: dict) -> bool:
+        mode = args.get("distribute", "auto")
+        if controller_src or mode == "controller":
+            return True
+        return mode == "auto" and len(task_vars.get("ansible_play_hosts_all") or []) > 1
+
+    def _distribute(self, args: dict, controller_src: bool, task_vars: dict) -> dict:
+        opts = self._download_options(args)
+        origin = args.get("url") or self._find_src(args["src"])
+        digest = self._resolve_digest(args, origin, opts)
+        args = {**args, "checksum": f"sha256:{digest}"}
+
+        probe = self._probe(args, task_vars)
+        if probe.get("failed") or not probe.get("artifact_needed") or self._task.check_mode:
+            return probe
+
+        local = origin if controller_src else self._cached(origin, digest, opts)
+        if controller_src:
+            actual = sha256_file(local)
+            if actual != digest:
+                raise AnsibleActionFail(
+                    f"sha256 mismatch for controller file {local}: expected {digest}, got {actual} "
+                    f"({os.path.getsize(local)} bytes); nothing was copied to the host")
+        return self._push_and_install(args, local, origin, task_vars)
+
+    def _probe(self, args: dict, task_vars: dict) -> dict:
+        """The module in check mode: local state only, no network, no transfer."""
+        with self._forced_check_mode():
+            return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+
+    @contextmanager
+    def _forced_check_mode(self) -> Iterator[None]:
+        # _execute_module takes check mode from the task; flip it for the probe only.
+        saved = self._task.check_mode
+        self._task.check_mode = True
+        try:
+            yield
+        finally:
+            self._task.check_mode = saved
+
+    def _push_and_install(self, args: dict, local: str, origin: str, task_vars: dict) -> dict:
+        tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+        remote = self._connection._shell.join_path(tmpdir, "artifact")
+        try:
+            self._transfer_file(local, remote)
+            self._fixup_perms2((tmpdir, remote))
+            module_args = {k: v for k, v in args.items() if k not in ("url", "src")}
+            module_args.update(src=remote, remote_src=True, origin=origin)
+            result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+        finally:
+            self._remove_tmp_path(tmpdir)
+        if not result.get("failed"):
+            result["distributed_from"] = "controller"
+            result["cache_path"] = local
+        return result
+
+    def _find_src(self, src: str) -> str:
+        try:
+            return to_text(self._find_needle("files", src))
+        except Exception as exc:  # AnsibleError and friends: say which file was not found
+            raise AnsibleActionFail(f"src {src} was not found on the controller: {exc}") from exc
+
+    @staticmethod
+    def _download_options(args: dict) -> DownloadOptions:
+        opts = DownloadOptions()
+        for key in DOWNLOAD_KEYS:
+            if args.get(key) is not None:
+                setattr(opts, key, args[key])
+        return opts
+
+    @staticmethod
+    def _resolve_digest(args: dict, origin: str, opts: DownloadOptions) -> str:
+        spec = parse_spec(str(args.get("checksum", "")))
+        if spec.digest:
+            return spec.digest
+        if "://" in spec.source:
+            text = fetch_text(spec.source, opts)
+        else:
+            with open(spec.source, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1024 * 1024)
+        return digest_for(text, os.path.basename(origin.split("?", 1)[0]), spec.source)
+
+    def _cached(self, url: str, digest: str, opts: DownloadOptions) -> str:
+        """Path of the verified artifact in the controller cache, downloading it at most once."""
+        cache_dir = self._task.args.get("cache_dir") or default_cache_dir()
+        entry = os.path.join(cache_dir, digest[:2], digest)
+        final = os.path.join(entry, os.path.basename(url.split("?", 1)[0]) or "artifact")
+        os.makedirs(entry, mode=0o755, exist_ok=True)
+        with open(os.path.join(entry, ".lock"), "w", encoding="utf-8") as lock:
+            # Forks are processes: the first takes the lock and downloads, the others wait and reuse.
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if os.path.isfile(final) and sha256_file(final) == digest:
+                return final
+            fd, partial = tempfile.mkstemp(prefix=".partial-", dir=entry)
+            os.close(fd)
+            try:
+                got = download(url, partial, opts)
+                if got.sha256 != digest:
+                    raise AnsibleActionFail(
+                        f"sha256 mismatch for {url}: expected {digest}, got {got.sha256} ({got.size} bytes "
+                        f"received); nothing was cached or copied to any host")
+                os.replace(partial, final)
+            finally:
+                if os.path.exists(partial):
+                    os.unlink(partial)
+        return final

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Parse checksum specifications and upstream checksum files.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
+
+A checksum spec is one of: 64 hex digits, ``sha256:HEX``, or the URL / path of a checksum file.
+Checksum files come in three shapes upstream: a bare digest (dl.k8s.io ``kubectl.sha256``), GNU
+coreutils lines (``HEX  name`` or ``HEX *name``; helm and kind ``.sha256sum``) and BSD tags
+(``SHA256 (name) = HEX``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import EMPTY_SHA256, is_sha256
+
+_GNU_RE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
+_BSD_RE = re.compile(r"^SHA256[ \t]*\((.+)\)[ \t]*=[ \t]*([0-9a-fA-F]{64})$")
+
+
+class ChecksumError(Exception):
+    """A checksum spec or checksum file that cannot give a usable sha256."""
+
+
+@dataclass(frozen=True)
+class ChecksumSpec:
+    """What the user asked for: a literal digest, or a checksum file to read it from."""
+
+    digest: str | None = None
+    source: str | None = None
+
+    @property
+    def is_literal(self) -> bool:
+        return self.digest is not None
+
+    def describe(self) -> str:
+        return f"sha256:{self.digest}" if self.digest else f"checksum file {self.source}"
+
+
+def parse_spec(spec: str) -> ChecksumSpec:
+    """Turn the ``checksum`` option into a ChecksumSpec, refusing what cannot be a pin."""
+    value = spec.strip()
+    lowered = value.lower()
+    if lowered.startswith("sha256:"):
+        value = value[len("sha256:"):].strip()
+        lowered = value.lower()
+        if not is_sha256(lowered):
+            raise ChecksumError(f"checksum 'sha256:{value}' is not 64 hexadecimal digits")
+    if is_sha256(lowered):
+        if lowered == EMPTY_SHA256:
+            raise ChecksumError(
+                f"checksum {lowered} is the sha256 of an empty file: it cannot pin a real artifact"
+            )
+        return ChecksumSpec(digest=lowered)
+    if "://" in value or value.startswith("/"):
+        return ChecksumSpec(source=value)
+    if ":" in value.split("/", 1)[0]:
+        algo = value.split(":", 1)[0]
+        raise ChecksumError(f"checksum algorithm '{algo}' is not supported: only sha256 is accepted")
+    raise ChecksumError(
+        f"checksum '{spec}' is neither 64 hex digits, 'sha256:HEX', nor a URL or absolute path of a checksum file"
+    )
+
+
+def parse_checksum_file(text: str) -> dict[str, str]:
+    """Map file name -> digest for every entry of a GNU or BSD checksum file.
+
+    A file holding one bare digest maps the empty name to it.
+    """
+    entries: dict[str, str] = {}
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if len(lines) == 1 and is_sha256(lines[0].lower()):
+        return {"": lines[0].lower()}
+    for line in lines:
+        gnu = _GNU_RE.match(line)
+        if gnu:
+            entries[gnu.group(2).strip()] = gnu.group(1).lower()
+            continue
+        bsd = _BSD_RE.match(line)
+        if bsd:
+            entries[bsd.group(1).strip()] = bsd.group(2).lower()
+    return entries
+
+
+def digest_for(text: str, filename: str, source: str) -> str:
+    """The digest a checksum file gives for `filename` (matched by full name or base name)."""
+    entries = parse_checksum_file(text)
+    if not entries:
+        raise ChecksumError(f"checksum file {source} holds no sha256 entries (GNU, BSD or bare digest)")
+    if "" in entries:
+        digest = entries[""]
+    else:
+        wanted = posixpath.basename(filename)
+        matches = [d for name, d in entries.items() if name == filename or posixpath.basename(name.lstrip("./")) == wanted]
+        if not matches:
+            listed = ", ".join(sorted(entries)[:10])
+            raise ChecksumError(f"checksum file {source} has no entry for '{wanted}' (it lists: {listed})")
+        digest = matches[0]
+    if digest == EMPTY_SHA256:
+        raise ChecksumError(f"checksum file {source} gives the sha256 of an empty file for '{filename}'")
+    return digest

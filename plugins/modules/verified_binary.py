@@ -1,0 +1,602 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: verified_binary
+short_description: Install an executable only after its SHA-256 is verified
+version_added: 1.0.0
+description:
+  - Installs one executable at O(dest) from O(url) or O(src), either the file itself or one member
+    of a C(tar.gz), C(tar.xz) or C(zip) archive (O(archive_member)), and only after the artifact's
+    SHA-256 matches O(checksum).
+  - The artifact is downloaded (streamed, hashed on the fly, memory flat in its size) to a temporary
+    file beside O(dest), verified, optionally extracted and validated, then renamed over O(dest).
+    A mismatch, truncation, HTTP error or interruption leaves O(dest) and its receipt exactly as they were.
+  - A small JSON receipt per installed path records what was installed from which verified artifact.
+    Every run re-hashes O(dest) against it, so a binary that is already right is left alone without any
+    network access, and a tampered or corrupted binary is reported and replaced.
+  - Has an action plugin. With O(distribute=controller) (the default for plays with more than one host,
+    and always with a controller-side O(src)) the controller downloads each artifact once into a local
+    cache, verifies it, and copies it to the hosts that need it; each host verifies it again before install.
+author:
+  - pronk8s developers
+requirements:
+  - Python 3.10 or later on the managed host.
+attributes:
+  check_mode:
+    support: full
+    description: Needs no network; reports what would change from local state, the receipt and the pin.
+  diff_mode:
+    support: full
+    description: Shows the version and SHA-256 of O(dest) before and after.
+  idempotent:
+    support: full
+    description: A second run with the same pin changes nothing and downloads nothing.
+  action:
+    support: full
+    description: An action plugin distributes artifacts from the controller when asked.
+options:
+  dest:
+    description:
+      - Absolute path of the executable to install. Its directory must exist.
+    type: path
+    required: true
+  url:
+    description:
+      - HTTP, HTTPS or FTP URL of the artifact (the executable itself, or the archive holding it).
+      - Mutually exclusive with O(src).
+    type: str
+  src:
+    description:
+      - Path of the artifact on the controller (air-gapped installs from a local directory).
+        The action plugin verifies it and copies it to the host.
+      - With O(remote_src=true), a path on the managed host instead.
+      - Mutually exclusive with O(url).
+    type: path
+  origin:
+    description:
+      - Where the artifact originally came from, recorded in the receipt and shown in messages when it
+        differs from O(url) or O(src). The action plugin sets it when it copies an artifact from the controller.
+    type: str
+  remote_src:
+    description:
+      - Whether O(src) is on the managed host rather than on the controller.
+    type: bool
+    default: false
+  checksum:
+    description:
+      - The artifact's SHA-256, as 64 hexadecimal digits or V(sha256:HEX), or the URL (or absolute path
+        on the host) of an upstream checksum file in GNU (C(HEX  name)), BSD (C(SHA256 (name\) = HEX)) or
+        bare-digest format, where the entry for the artifact's file name is used.
+      - For an archive this is the checksum of the archive, as upstream publishes it.
+      - The SHA-256 of an empty file is refused.
+    type: str
+    required: true
+  archive_member:
+    description:
+      - Path of the executable inside the archive (for example V(linux-amd64/helm)).
+      - The archive is refused when any member has an absolute path, a C(..) component, is a link or a
+        device, whether or not it is the member asked for.
+    type: str
+  name:
+    description:
+      - Name of the tool, recorded in the receipt and shown in messages. Defaults to the base name of O(dest).
+    type: str
+  version:
+    description:
+      - Version of the tool, recorded in the receipt and shown in the diff. Informational only.
+    type: str
+  mode:
+    description:
+      - Permissions of O(dest), octal string or number.
+    type: raw
+    default: '0755'
+  owner:
+    description:
+      - Owner of O(dest). Defaults to the user running the module.
+    type: str
+  group:
+    description:
+      - Group of O(dest). Defaults to the primary group of the user running the module.
+    type: str
+  validate:
+    description:
+      - Command run against the new executable before it replaces O(dest); C(%s) is replaced by the
+        temporary path (for example V(%s version --client)). A non-zero exit leaves O(dest) as it was,
+        so a binary that cannot run on the host (wrong architecture, corrupt) is never installed.
+      - Split into arguments like a shell would, but run without a shell.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for the server to answer or send more data.
+    type: int
+    default: 60
+  retries:
+    description:
+      - Extra attempts after a transient failure (connection error, timeout, HTTP 5xx or 429), with
+        exponential backoff starting at O(retry_delay). Client errors such as 404 are not retried.
+    type: int
+    default: 3
+  retry_delay:
+    description:
+      - Seconds before the first retry; doubled for each further retry.
+    type: float
+    default: 2.0
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate.
+    type: bool
+    default: true
+  use_proxy:
+    description:
+      - Whether to use the proxies from the environment (C(https_proxy), C(http_proxy), C(no_proxy)).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of CA certificates to trust instead of the system's.
+    type: path
+  client_cert:
+    description:
+      - PEM client certificate for TLS client authentication.
+    type: path
+  client_key:
+    description:
+      - PEM private key for O(client_cert).
+    type: path
+  headers:
+    description:
+      - Extra HTTP headers, for example an authorization token for a private mirror.
+    type: dict
+  url_username:
+    description:
+      - Username for HTTP basic authentication.
+    type: str
+    aliases: [username]
+  url_password:
+    description:
+      - Password for HTTP basic authentication.
+    type: str
+    aliases: [password]
+  force_basic_auth:
+    description:
+      - Send the basic authentication header on the first request instead of waiting for a 401.
+    type: bool
+    default: false
+  receipt_dir:
+    description:
+      - Directory of the receipts. Defaults to C(/var/lib/pronk8s/receipts) for root, and to
+        C(~/.local/state/pronk8s/receipts) for other users.
+    type: path
+  distribute:
+    description:
+      - Where the artifact is downloaded (action plugin).
+      - V(host) - each host downloads it itself.
+      - V(controller) - the controller downloads it once per artifact into O(cache_dir), verifies it, and
+        copies it to each host that needs it.
+      - V(auto) - V(controller) when the play has more than one host, else V(host).
+      - A controller-side O(src) is always distributed from the controller.
+    type: str
+    choices: [auto, controller, host]
+    default: auto
+  cache_dir:
+    description:
+      - Controller directory of verified artifacts, one file per SHA-256 (action plugin).
+      - Defaults to C($XDG_CACHE_HOME/pronk8s/artifacts) or C(~/.cache/pronk8s/artifacts).
+    type: path
+notes:
+  - Downloads go through C(ansible.module_utils.urls), so proxies, CA bundles and client certificates work
+    as they do for M(ansible.builtin.get_url).
+  - When O(checksum) is a checksum file and the receipt records the same checksum file and the installed
+    file is intact, no network access happens at all.
+seealso:
+  - module: ansible.builtin.get_url
+  - module: ansible.builtin.unarchive
+  - plugin: pronk8s.platform.artifact
+    plugin_type: lookup
+"""
+
+EXAMPLES = r"""
+---
+- name: Install kubectl, verified against the collection's pinned catalog
+  pronk8s.platform.verified_binary:
+    name: kubectl
+    version: "{{ entry.version }}"
+    url: "{{ entry.url }}"
+    checksum: "sha256:{{ entry.sha256 }}"
+    dest: /usr/local/bin/kubectl
+    validate: "%s version --client"
+  vars:
+    entry: "{{ lookup('pronk8s.platform.artifact', 'kubectl', version='1.35.2', arch='amd64') }}"
+
+- name: Install helm from the release archive, checksum from the upstream checksum file
+  pronk8s.platform.verified_binary:
+    url: https://get.helm.sh/helm-v3.18.4-linux-arm64.tar.gz
+    checksum: https://get.helm.sh/helm-v3.18.4-linux-arm64.tar.gz.sha256sum
+    archive_member: linux-arm64/helm
+    dest: /usr/local/bin/helm
+
+- name: Air-gapped - push from a directory on the controller
+  pronk8s.platform.verified_binary:
+    src: /srv/artifacts/github.com/kubernetes-sigs/kind/releases/download/v0.31.0/kind-linux-amd64
+    checksum: eb244cbafcc157dff60cf68693c14c9a75c4e6e6fedaf9cd71c58117cb93e3fa
+    dest: /usr/local/bin/kind
+
+- name: Private mirror with a token, distributed once from the controller
+  pronk8s.platform.verified_binary:
+    url: https://mirror.example.com/dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl
+    checksum: 924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
+    headers:
+      Authorization: "Bearer {{ mirror_token }}"
+    dest: /usr/local/bin/kubectl
+    distribute: controller
+"""
+
+RETURN = r"""
+dest:
+  description: The installed path.
+  returned: always
+  type: str
+  sample: /usr/local/bin/kubectl
+sha256:
+  description: SHA-256 of the installed file (for an archive, of the extracted member).
+  returned: success
+  type: str
+  sample: 924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
+artifact_sha256:
+  description: Verified SHA-256 of the artifact (the archive when O(archive_member) is set).
+  returned: success
+  type: str
+  sample: 924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
+name:
+  description: Tool name recorded in the receipt.
+  returned: always
+  type: str
+  sample: kubectl
+version:
+  description: Version recorded in the receipt.
+  returned: always
+  type: str
+  sample: 1.35.2
+url:
+  description: Where the artifact came from (URL, or path of O(src)).
+  returned: always
+  type: str
+  sample: https://dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl
+action:
+  description:
+    - What was done. V(unchanged) - already installed and intact; V(installed) - nothing was there;
+      V(replaced) - another verified artifact (upgrade or downgrade) replaced the old file;
+      V(repaired) - the installed file no longer matched its receipt and was replaced;
+      V(adopted) - the file was already the verified content; only the receipt was written.
+  returned: always
+  type: str
+  sample: installed
+tampered:
+  description: Whether the installed file differed from what its receipt recorded.
+  returned: always
+  type: bool
+  sample: false
+artifact_needed:
+  description: Whether installing needs the artifact (false when O(dest) is already right).
+  returned: always
+  type: bool
+  sample: false
+downloaded_bytes:
+  description: Bytes this host downloaded (0 when nothing was fetched or the artifact came from the controller).
+  returned: always
+  type: int
+  sample: 57323672
+receipt:
+  description: Path of the receipt.
+  returned: always
+  type: str
+  sample: /var/lib/pronk8s/receipts/usr_local_bin_kubectl.json
+distributed_from:
+  description: How the artifact reached the host - V(host) (downloaded there), V(controller) (copied from the controller cache) or V(none).
+  returned: always
+  type: str
+  sample: controller
+"""
+
+import os
+import shlex
+import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pronk8s.platform.plugins.module_utils import _receipt as receipts
+from ansible_collections.pronk8s.platform.plugins.module_utils._archive import ArchiveError, extract_member
+from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import (
+    ChecksumError,
+    ChecksumSpec,
+    digest_for,
+    parse_spec,
+)
+from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
+    DownloadError,
+    DownloadOptions,
+    download,
+    fetch_text,
+)
+from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import HashingWriter, sha256_if_file
+
+TEMP_PREFIX = ".pronk8s-"
+STALE_TEMP_SECONDS = 3600
+
+
+def argument_spec() -> dict:
+    return dict(
+        dest=dict(type="path", required=True),
+        url=dict(type="str"),
+        src=dict(type="path"),
+        origin=dict(type="str"),
+        remote_src=dict(type="bool", default=False),
+        checksum=dict(type="str", required=True),
+        archive_member=dict(type="str"),
+        name=dict(type="str"),
+        version=dict(type="str"),
+        mode=dict(type="raw", default="0755"),
+        owner=dict(type="str"),
+        group=dict(type="str"),
+        validate=dict(type="str"),
+        timeout=dict(type="int", default=60),
+        retries=dict(type="int", default=3),
+        retry_delay=dict(type="float", default=2.0),
+        validate_certs=dict(type="bool", default=True),
+        use_proxy=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        client_cert=dict(type="path"),
+        client_key=dict(type="path", no_log=False),
+        headers=dict(type="dict", no_log=True),
+        url_username=dict(type="str", aliases=["username"]),
+        url_password=dict(type="str", aliases=["password"], no_log=True),
+        force_basic_auth=dict(type="bool", default=False),
+        receipt_dir=dict(type="path"),
+        distribute=dict(type="str", default="auto", choices=["auto", "controller", "host"]),
+        cache_dir=dict(type="path"),
+    )
+
+
+class InstallError(Exception):
+    """A failure that leaves dest and the receipt untouched."""
+
+
+class VerifiedBinary:
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+        p = module.params
+        self.dest: str = os.path.abspath(p["dest"])
+        self.member: str | None = p["archive_member"]
+        self.name: str = p["name"] or os.path.basename(self.dest)
+        self.version: str | None = p["version"]
+        self.origin: str = p["origin"] or p["url"] or p["src"]
+        self.spec: ChecksumSpec = parse_spec(p["checksum"])
+        self.receipt_file = receipts.receipt_path(p["receipt_dir"] or receipts.default_receipt_dir(), self.dest)
+        self.download_opts = DownloadOptions(
+            timeout=p["timeout"], retries=p["retries"], retry_delay=p["retry_delay"],
+            validate_certs=p["validate_certs"], use_proxy=p["use_proxy"], headers=p["headers"] or {},
+            url_username=p["url_username"], url_password=p["url_password"],
+            force_basic_auth=p["force_basic_auth"], client_cert=p["client_cert"],
+            client_key=p["client_key"], ca_path=p["ca_path"],
+        )
+        self.result: dict = dict(
+            changed=False, dest=self.dest, name=self.name, version=self.version, url=self.origin,
+            receipt=self.receipt_file, tampered=False, artifact_needed=False, downloaded_bytes=0,
+            action="unchanged", distributed_from="none",
+        )
+
+    # ---- inspection -------------------------------------------------------------------------
+
+    def _validate_paths(self) -> None:
+        if os.path.isdir(self.dest):
+            raise InstallError(f"dest {self.dest} is a directory; give the full path of the executable")
+        parent = os.path.dirname(self.dest)
+        if not os.path.isdir(parent):
+            raise InstallError(f"directory {parent} of dest does not exist")
+        if self.member and (self.member.startswith("/") or ".." in self.member.split("/")):
+            raise InstallError(f"archive_member '{self.member}' must be a relative path without '..'")
+
+    def _decide(self, current_sha: str | None, receipt: receipts.Receipt | None) -> str:
+        """unchanged | adopt | install | repair, from local state and the pin only (no network)."""
+        same_pin = receipt is not None and receipt.describes(self.spec.digest, self.member, self.spec.source)
+        if current_sha is not None and same_pin and receipt.sha256 == current_sha:
+            return "unchanged"
+        if current_sha is not None and receipt is not None and receipt.sha256 != current_sha:
+            self.result["tampered"] = True
+            self.module.warn(
+                f"{self.dest} was modified after it was installed: its sha256 is {current_sha}, the receipt "
+                f"recorded {receipt.sha256}; it is replaced by the verified artifact")
+            return "repair"
+        if current_sha is not None and self.member is None and self.spec.digest == current_sha:
+            return "adopt"
+        return "install"
+
+    # ---- main flow --------------------------------------------------------------------------
+
+    def run(self) -> dict:
+        self._validate_paths()
+        self._remove_stale_temps()
+        receipt = receipts.read(self.receipt_file)
+        current_sha = sha256_if_file(self.dest)
+        decision = self._decide(current_sha, receipt)
+        before = self._describe(receipt.version if receipt else None, current_sha, absent=current_sha is None)
+        self.result["sha256"] = current_sha
+        self.result["artifact_sha256"] = receipt.artifact_sha256 if receipt and decision == "unchanged" else self.spec.digest
+
+        if decision in ("unchanged", "adopt"):
+            if decision == "adopt" and not self.module.check_mode:
+                self._write_receipt(current_sha, self.spec.digest)
+            self.result["action"] = "unchanged" if decision == "unchanged" else "adopted"
+            self.result["version"] = self.version or (receipt.version if receipt else None)
+            self._apply_attributes(self.dest)
+            self.result["diff"] = dict(before=before, after=self._describe(self.result["version"], current_sha))
+            self.result["msg"] = f"{self.name} at {self.dest} is the verified artifact ({current_sha})"
+            return self.result
+
+        self.result["artifact_needed"] = True
+        self.result["changed"] = True
+        self.result["action"] = "repaired" if decision == "repair" else ("replaced" if current_sha else "installed")
+        if self.module.check_mode:
+            expected = self.spec.digest if self.member is None else None
+            self.result["diff"] = dict(before=before, after=self._describe(self.version, expected))
+            self.result["msg"] = f"{self.name} would be {self.result['action']} at {self.dest}"
+            return self.result
+
+        installed_sha, artifact_sha = self._install()
+        self.result.update(sha256=installed_sha, artifact_sha256=artifact_sha)
+        if installed_sha == current_sha and decision != "repair":
+            # Same bytes were already there (e.g. an archive install without a receipt).
+            self.result.update(changed=False, action="adopted")
+        self.result["diff"] = dict(before=before, after=self._describe(self.version, installed_sha))
+        self.result["msg"] = (f"{self.name} {self.version or ''} {self.result['action']} at {self.dest} "
+                              f"(sha256 {installed_sha})").replace("  ", " ")
+        return self.result
+
+    def _install(self) -> tuple[str, str]:
+        directory = os.path.dirname(self.dest)
+        base = os.path.basename(self.dest)
+        fd, artifact = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{base}-artifact-", dir=directory)
+        os.close(fd)
+        staged = None
+        try:
+            artifact_sha, size = self._obtain(artifact)
+            expected = self._expected_digest()
+            if artifact_sha != expected:
+                raise InstallError(
+                    f"sha256 mismatch for {self.origin}: expected {expected}, got {artifact_sha} "
+                    f"({size} bytes received); {self.dest} and its receipt were left unchanged")
+            if self.member:
+                fd, staged = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{base}-new-", dir=directory)
+                with os.fdopen(fd, "wb") as out:
+                    writer = HashingWriter(out)
+                    extract_member(artifact, self.member, writer, self.origin)
+                installed_sha = writer.hexdigest()
+            else:
+                staged, artifact = artifact, None
+                installed_sha = artifact_sha
+            self._apply_attributes(staged, report=False)
+            self._validate_new(staged)
+            # Same directory, same filesystem: the rename is atomic, readers see old or new, never half.
+            os.replace(staged, self.dest)
+            staged = None
+            self._write_receipt(installed_sha, artifact_sha)
+            return installed_sha, artifact_sha
+        finally:
+            for leftover in (artifact, staged):
+                if leftover and os.path.exists(leftover):
+                    os.unlink(leftover)
+
+    def _obtain(self, path: str) -> tuple[str, int]:
+        """Put the artifact at `path`; return its sha256 and size."""
+        p = self.module.params
+        if p["url"]:
+            got = download(p["url"], path, self.download_opts)
+            self.result["downloaded_bytes"] = got.size
+            self.result["distributed_from"] = "host"
+            return got.sha256, got.size
+        if not os.path.isfile(p["src"]):
+            raise InstallError(f"src {p['src']} does not exist on the host")
+        with open(p["src"], "rb") as source, open(path, "wb") as out:
+            writer = HashingWriter(out)
+            shutil.copyfileobj(source, writer, 1024 * 1024)
+        self.result["distributed_from"] = "host"
+        return writer.hexdigest(), writer.size
+
+    def _expected_digest(self) -> str:
+        if self.spec.digest:
+            return self.spec.digest
+        source = self.spec.source
+        filename = os.path.basename(self.origin.split("?", 1)[0])
+        if "://" in source:
+            text = fetch_text(source, self.download_opts)
+        else:
+            try:
+                with open(source, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read(1024 * 1024)
+            except OSError as exc:
+                raise InstallError(f"cannot read checksum file {source}: {exc.strerror}") from exc
+        return digest_for(text, filename, source)
+
+    def _validate_new(self, path: str) -> None:
+        command = self.module.params["validate"]
+        if not command:
+            return
+        if "%s" not in command:
+            raise InstallError(f"validate command '{command}' must contain %s (the new file's path)")
+        argv = [arg.replace("%s", path) for arg in shlex.split(command)]
+        rc, out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C"})
+        if rc != 0:
+            raise InstallError(
+                f"the verified {self.name} failed its validation ({' '.join(argv)} exited {rc}: "
+                f"{(err or out).strip()[:500]}); {self.dest} was left unchanged")
+
+    def _apply_attributes(self, path: str, report: bool = True) -> None:
+        p = self.module.params
+        changed = False
+        changed = self.module.set_mode_if_different(path, p["mode"], changed)
+        changed = self.module.set_owner_if_different(path, p["owner"], changed)
+        changed = self.module.set_group_if_different(path, p["group"], changed)
+        if report and changed:
+            self.result["changed"] = True
+
+    def _write_receipt(self, installed_sha: str, artifact_sha: str | None) -> None:
+        receipts.write(self.receipt_file, receipts.Receipt(
+            dest=self.dest, sha256=installed_sha, artifact_sha256=artifact_sha or installed_sha,
+            archive_member=self.member, name=self.name, version=self.version, source=self.origin,
+            checksum_source=self.spec.source, installed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ))
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files of an interrupted run (SIGKILL, power loss) are removed once they are old."""
+        directory = os.path.dirname(self.dest)
+        prefix = f"{TEMP_PREFIX}{os.path.basename(self.dest)}-"
+        now = time.time()
+        for entry in os.scandir(directory):
+            if entry.name.startswith(prefix) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(entry.path)
+
+    def _describe(self, version: str | None, sha: str | None, absent: bool = False) -> str:
+        if absent:
+            return "absent\n"
+        return f"version: {version or 'unknown'}\nsha256: {sha or '(known after extraction)'}\n"
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("url", "src")],
+        required_one_of=[("url", "src")],
+        supports_check_mode=True,
+    )
+    try:
+        result = VerifiedBinary(module).run()
+    except (InstallError, ChecksumError, ArchiveError, DownloadError) as exc:
+        extra = {}
+        if isinstance(exc, DownloadError):
+            extra = dict(status=exc.status, received_bytes=exc.received)
+        module.fail_json(msg=_with_context(str(exc), module), dest=module.params["dest"], **extra)
+    module.exit_json(**result)
+
+
+def _with_context(message: str, module: AnsibleModule) -> str:
+    """Every failure says what was expected and that nothing was changed."""
+    if "left unchanged" in message:
+        return message
+    try:
+        spec = parse_spec(module.params["checksum"]).describe()
+    except ChecksumError:
+        return message
+    return f"{message} (expected {spec}); {module.params['dest']} and its receipt were left unchanged"
+
+
+if __name__ == "__main__":
+    main()
