@@ -1,0 +1,281 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: boot_cmdline
+short_description: Manage kernel command-line parameters in a single-line file such as cmdline.txt
+version_added: 1.0.0
+description:
+  - Ensures kernel parameters are present in, or absent from, a single-line kernel command-line
+    file such as the Raspberry Pi's C(cmdline.txt).
+  - Keeps every other parameter and their order. New parameters are appended to the kernel part
+    (before a lone C(--), after which parameters belong to init).
+  - A C(key=value) parameter replaces the value of an existing C(key) in place (later duplicates of
+    that key are removed, since the last one would win), except for keys listed in
+    O(multi_value_keys), which may appear several times.
+  - Refuses a file that is missing, empty, more than one line, or has an unbalanced quote, with an
+    error that names the file; it never writes such a file.
+  - Writes a temporary file next to O(path), flushes it to disk and renames it over O(path), so the
+    boot partition holds either the old or the new command line, never half of one.
+author:
+  - pronk8s developers
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  path:
+    description:
+      - The command-line file, for example C(/boot/firmware/cmdline.txt).
+      - P(pronk8s.platform.pi_facts#module) returns the one in use as C(raspberry_pi.boot.cmdline_path).
+    type: path
+    required: true
+    aliases: [dest]
+  parameters:
+    description:
+      - Parameters to manage, each a bare flag (V(quiet)) or V(key=value) (V(cgroup_memory=1)).
+      - A value holding spaces must be quoted inside the string (V(name="a b")).
+      - With O(state=absent), a bare name removes that parameter whatever its value; V(key=value)
+        removes only that exact pair.
+    type: list
+    elements: str
+    required: true
+  state:
+    description: Whether the parameters must be present or absent.
+    type: str
+    choices: [present, absent]
+    default: present
+  multi_value_keys:
+    description:
+      - Keys that may legitimately appear several times with different values. For these,
+        V(key=value) means "this pair is present" and other values of the key are kept.
+      - C(-) and C(_) are the same character in a key, as for the kernel.
+    type: list
+    elements: str
+    default: [cgroup_enable, cgroup_disable, console]
+  backup:
+    description:
+      - Copy the file to C(PATH.YYYYMMDD-HHMMSS.bak) before changing it.
+      - The name holds no colon, so it is valid on the FAT boot partition.
+    type: bool
+    default: false
+notes:
+  - When nothing changes the file is not touched, even if its whitespace is irregular. When something
+    changes, the file is written as one line, parameters separated by one space, with one trailing newline.
+seealso:
+  - module: pronk8s.platform.pi_facts
+  - name: The kernel's command-line parameters
+    description: What the kernel accepts and how it parses the line.
+    link: https://docs.kernel.org/admin-guide/kernel-parameters.html
+"""
+
+EXAMPLES = r"""
+---
+- name: Enable the memory cgroup on a Raspberry Pi (needed by Kubernetes)
+  pronk8s.platform.boot_cmdline:
+    path: /boot/firmware/cmdline.txt
+    parameters:
+      - cgroup_enable=memory
+      - cgroup_memory=1
+    backup: true
+
+- name: Remove the splash screen and quiet flags
+  pronk8s.platform.boot_cmdline:
+    path: /boot/firmware/cmdline.txt
+    parameters: [splash, quiet]
+    state: absent
+"""
+
+RETURN = r"""
+path:
+  description: The file managed.
+  returned: always
+  type: str
+  sample: /boot/firmware/cmdline.txt
+cmdline:
+  description: The command line after the change (as it would be in check mode), without the newline.
+  returned: success
+  type: str
+  sample: console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootwait cgroup_enable=memory cgroup_memory=1
+parameters:
+  description: The parameters of RV(cmdline), in order.
+  returned: success
+  type: list
+  elements: str
+  sample: ["console=serial0,115200", console=tty1, root=PARTUUID=4e639091-02, rootwait, cgroup_enable=memory, cgroup_memory=1]
+added:
+  description: Parameters added or given a new value.
+  returned: success
+  type: list
+  elements: str
+  sample: [cgroup_enable=memory, cgroup_memory=1]
+removed:
+  description: Parameters removed or replaced (old values).
+  returned: success
+  type: list
+  elements: str
+  sample: []
+backup_file:
+  description: Path of the backup copy.
+  returned: when O(backup=true) and the file changed (not in check mode)
+  type: str
+  sample: /boot/firmware/cmdline.txt.20260101-120000.bak
+diff:
+  description: The file before and after.
+  returned: success
+  type: dict
+  sample: {before: "console=tty1 rootwait\n", after: "console=tty1 rootwait cgroup_enable=memory\n"}
+"""
+
+import os
+import shutil
+import tempfile
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.pronk8s.platform.plugins.module_utils._boot_cmdline import (
+    DEFAULT_MULTI_VALUE_KEYS,
+    CmdlineError,
+    KernelCmdline,
+    check_file_text,
+    check_parameter,
+)
+
+
+def argument_spec() -> dict:
+    return dict(
+        path=dict(type="path", required=True, aliases=["dest"]),
+        parameters=dict(type="list", elements="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        multi_value_keys=dict(type="list", elements="str", default=list(DEFAULT_MULTI_VALUE_KEYS)),
+        backup=dict(type="bool", default=False),
+    )
+
+
+class BootCmdline:
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+        self.path: str = module.params["path"]
+        self.result: dict = {"changed": False, "path": self.path}
+
+    def fail(self, msg: str) -> None:
+        self.module.fail_json(msg=msg, **self.result)
+
+    def run(self) -> dict:
+        params = self.module.params
+        for index, param in enumerate(params["parameters"]):
+            self._check(check_parameter, param, f"parameters[{index}]")
+        before = self._read()
+        self._check(check_file_text, before, self.path)
+        cmdline = self._edit(before)
+        after = cmdline.render() if cmdline.changed else before
+        self.result.update(
+            changed=cmdline.changed,
+            cmdline=after.rstrip("\r\n"),
+            parameters=cmdline.tokens,
+            added=cmdline.added,
+            removed=cmdline.removed,
+            diff={"before": before, "after": after, "before_header": self.path, "after_header": self.path},
+        )
+        if cmdline.changed and not self.module.check_mode:
+            if params["backup"]:
+                self.result["backup_file"] = self._backup()
+            self._write(after)
+        return self.result
+
+    def _check(self, check, *args) -> None:
+        try:
+            check(*args)
+        except CmdlineError as exc:
+            self.fail(str(exc))
+
+    def _edit(self, before: str) -> KernelCmdline:
+        params = self.module.params
+        try:
+            cmdline = KernelCmdline.parse(before)
+            if params["state"] == "present":
+                cmdline.ensure_present(params["parameters"], tuple(params["multi_value_keys"]))
+            else:
+                cmdline.ensure_absent(params["parameters"])
+            cmdline.render()  # refuses an empty result before anything is written
+        except CmdlineError as exc:
+            self.fail(f"{self.path}: {exc}")
+        return cmdline
+
+    def _read(self) -> str:
+        if not os.path.exists(self.path):
+            self.fail(f"{self.path} does not exist; point path at the kernel command-line file in use "
+                      "(pronk8s.platform.pi_facts returns it as raspberry_pi.boot.cmdline_path)")
+        if not os.path.isfile(self.path):
+            self.fail(f"{self.path} is not a regular file")
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            self.fail(f"cannot read {self.path}: {to_native(exc)}")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fail(f"{self.path} is not UTF-8 text; it does not look like a command line file")
+        return ""  # not reached: fail() exits
+
+    def _backup(self) -> str:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = f"{self.path}.{stamp}.bak"
+        if os.path.exists(backup):
+            backup = f"{self.path}.{stamp}-{os.getpid()}.bak"
+        try:
+            # Content only: FAT cannot hold Unix owners and modes, so copying them would fail there.
+            shutil.copyfile(self.path, backup)
+        except OSError as exc:
+            self.fail(f"cannot back up {self.path} to {backup}: {to_native(exc)}")
+        return backup
+
+    def _write(self, text: str) -> None:
+        directory = os.path.dirname(self.path) or "."
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".cmdline.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            self.module.atomic_move(tmp, self.path)
+        except OSError as exc:
+            self.fail(f"cannot write {self.path}: {to_native(exc)}")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self._sync_directory(directory)
+
+    @staticmethod
+    def _sync_directory(directory: str) -> None:
+        """Make the rename itself durable: Pis lose power without warning."""
+        try:
+            fd = os.open(directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass  # some file systems refuse fsync on a directory; the rename still happened
+        finally:
+            os.close(fd)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.exit_json(**BootCmdline(module).run())
+
+
+if __name__ == "__main__":
+    main()
