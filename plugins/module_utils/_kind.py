@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE TO THIS COLLECTION: helpers for the kind_cluster module (the kind CLI wrapper, the
+# validation of kind Cluster configs and the fingerprint records). Not a public API; may change
+# without notice. Import only from plugins of pronk8s.platform.
+"""The kind side of pronk8s.platform.kind_cluster: config rules, node naming, CLI runner, records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+# kind's own rule (sigs.k8s.io/kind pkg/internal/apis/config/validate.go, validNameRE).
+NAME_RE = re.compile(r"^[a-z0-9.-]+$")
+# kind warns above this length: node containers append "-control-plane" (14 characters) and
+# host names are limited to 64 characters.
+NAME_MAX = 50
+API_VERSION = "kind.x-k8s.io/v1alpha4"
+ROLES = ("control-plane", "worker")
+LB_ROLE = "external-load-balancer"
+# A Go duration as accepted by `kind create cluster --wait` (time.ParseDuration).
+DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+
+# Field names of the v1alpha4 types (sigs.k8s.io/kind pkg/apis/config/v1alpha4/types.go); kind
+# decodes configs strictly, so an unknown field is an error there too.
+CLUSTER_FIELDS = {
+    "kind": str, "apiVersion": str, "name": str, "nodes": list, "networking": dict,
+    "featureGates": dict, "runtimeConfig": dict, "kubeadmConfigPatches": list,
+    "kubeadmConfigPatchesJSON6902": list, "containerdConfigPatches": list,
+    "containerdConfigPatchesJSON6902": list,
+}
+NODE_FIELDS = {
+    "role": str, "image": str, "labels": dict, "extraMounts": list, "extraPortMappings": list,
+    "kubeadmConfigPatches": list, "kubeadmConfigPatchesJSON6902": list,
+}
+NETWORKING_FIELDS = {
+    "ipFamily": str, "apiServerPort": int, "apiServerAddress": str, "podSubnet": str,
+    "serviceSubnet": str, "disableDefaultCNI": bool, "kubeProxyMode": str, "dnsSearch": list,
+}
+PORT_MAPPING_FIELDS = {"containerPort": int, "hostPort": int, "listenAddress": str, "protocol": str}
+MOUNT_FIELDS = {"containerPath": str, "hostPath": str, "readOnly": bool, "selinuxRelabel": bool, "propagation": str}
+PATCH_JSON6902_FIELDS = {"group": str, "version": str, "kind": str, "patch": str}
+ENUMS = {
+    "ipFamily": ("ipv4", "ipv6", "dual"),
+    "kubeProxyMode": ("iptables", "ipvs", "nftables", "none"),
+    "protocol": ("TCP", "UDP", "SCTP"),
+    "propagation": ("None", "HostToContainer", "Bidirectional"),
+}
+
+
+def name_error(name: str, option: str = "name") -> str | None:
+    """The message kind would give for an invalid cluster name, naming the option; None if valid."""
+    if NAME_RE.match(name):
+        return None
+    return f"{option}: {name!r} is not a valid cluster name, cluster names must match `{NAME_RE.pattern}`"
+
+
+def random_name(prefix: str, taken: set[str], length: int = 6) -> str:
+    """A name `prefix` + random [a-z0-9] suffix that is not in `taken` (kind's rule holds by construction)."""
+    alphabet = string.ascii_lowercase + string.digits
+    while True:
+        candidate = prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+        if candidate not in taken:
+            return candidate
+
+
+def normalize_wait(value: str | int | None) -> str | None:
+    """`--wait` value: a Go duration ("90s", "2m"); a bare number means seconds."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.isdigit():
+        return f"{text}s"
+    if not DURATION_RE.match(text):
+        raise ValueError(f"wait: {value!r} is not a duration such as 60s, 2m or 1m30s")
+    return text
+
+
+class ConfigValidator:
+    """Checks a kind Cluster config (v1alpha4) the way kind's strict decoder and Validate() do.
+
+    Every problem is collected with its path (``config.nodes[1].role``) so one run reports all.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def validate(self, config: Any) -> list[str]:
+        self.errors = []
+        if not isinstance(config, dict):
+            return [f"config: must be a mapping (a kind Cluster), got {type(config).__name__}"]
+        if config.get("apiVersion") != API_VERSION:
+            self.errors.append(f"config.apiVersion: must be {API_VERSION!r}, got {config.get('apiVersion')!r}")
+        if config.get("kind") != "Cluster":
+            self.errors.append(f"config.kind: must be 'Cluster', got {config.get('kind')!r}")
+        self._fields("config", config, CLUSTER_FIELDS)
+        if isinstance(config.get("name"), str) and (err := name_error(config["name"], "config.name")):
+            self.errors.append(err)
+        self._networking(config.get("networking"))
+        self._nodes(config.get("nodes"))
+        for key in ("kubeadmConfigPatches", "containerdConfigPatches", "containerdConfigPatchesJSON6902"):
+            self._strings(f"config.{key}", config.get(key))
+        self._patches_json6902("config.kubeadmConfigPatchesJSON6902", config.get("kubeadmConfigPatchesJSON6902"))
+        return self.errors
+
+    def _fields(self, path: str, data: dict, fields: dict[str, type]) -> None:
+        for key, value in data.items():
+            if key not in fields:
+                self.errors.append(f"{path}.{key}: unknown field (kind decodes configs strictly and would refuse it)")
+            elif not _is_type(value, fields[key]):
+                self.errors.append(f"{path}.{key}: must be of type {fields[key].__name__}, got {value!r}")
+            elif key in ENUMS and value not in ENUMS[key]:
+                self.errors.append(f"{path}.{key}: {value!r} is not one of {', '.join(ENUMS[key])}")
+
+    def _networking(self, networking: Any) -> None:
+        if not isinstance(networking, dict):
+            return
+        self._fields("config.networking", networking, NETWORKING_FIELDS)
+        port = networking.get("apiServerPort")
+        if _is_type(port, int) and port != 0 and not -1 <= port <= 65535:
+            self.errors.append(f"config.networking.apiServerPort: invalid port number {port}")
+
+    def _nodes(self, nodes: Any) -> None:
+        if nodes is None or not isinstance(nodes, list):
+            return
+        control_planes = 0
+        for index, node in enumerate(nodes):
+            path = f"config.nodes[{index}]"
+            if not isinstance(node, dict):
+                self.errors.append(f"{path}: must be a mapping, got {node!r}")
+                continue
+            self._fields(path, node, NODE_FIELDS)
+            role = node.get("role", "control-plane")  # kind's default for an empty role
+            if role not in ROLES:
+                self.errors.append(f"{path}.role: {role!r} is not a valid node role ({', '.join(ROLES)})")
+            control_planes += role == "control-plane"
+            for key, value in (node.get("labels") or {}).items() if isinstance(node.get("labels"), dict) else ():
+                if not isinstance(value, str):
+                    self.errors.append(f"{path}.labels.{key}: must be a string, got {value!r} (quote it)")
+            self._port_mappings(f"{path}.extraPortMappings", node.get("extraPortMappings"))
+            self._mounts(f"{path}.extraMounts", node.get("extraMounts"))
+            self._strings(f"{path}.kubeadmConfigPatches", node.get("kubeadmConfigPatches"))
+            self._patches_json6902(f"{path}.kubeadmConfigPatchesJSON6902", node.get("kubeadmConfigPatchesJSON6902"))
+        if control_planes < 1:
+            self.errors.append("config.nodes: must have at least one control-plane node")
+
+    def _port_mappings(self, path: str, mappings: Any) -> None:
+        if not isinstance(mappings, list):
+            return
+        seen: set[tuple[str, int, str]] = set()
+        for index, mapping in enumerate(mappings):
+            item = f"{path}[{index}]"
+            if not isinstance(mapping, dict):
+                self.errors.append(f"{item}: must be a mapping, got {mapping!r}")
+                continue
+            self._fields(item, mapping, PORT_MAPPING_FIELDS)
+            for key in ("containerPort", "hostPort"):
+                port = mapping.get(key)
+                if _is_type(port, int) and not -1 <= port <= 65535:
+                    self.errors.append(f"{item}.{key}: invalid port number {port}")
+            host_port = mapping.get("hostPort")
+            if _is_type(host_port, int) and host_port > 0:
+                key = (mapping.get("listenAddress") or "0.0.0.0", host_port, mapping.get("protocol") or "TCP")
+                if key in seen:
+                    self.errors.append(f"{item}: port mapping with same listen address, port and protocol already configured: "
+                                       f"{key[0]}:{key[1]}/{key[2]}")
+                seen.add(key)
+
+    def _mounts(self, path: str, mounts: Any) -> None:
+        if not isinstance(mounts, list):
+            return
+        for index, mount in enumerate(mounts):
+            if isinstance(mount, dict):
+                self._fields(f"{path}[{index}]", mount, MOUNT_FIELDS)
+            else:
+                self.errors.append(f"{path}[{index}]: must be a mapping, got {mount!r}")
+
+    def _strings(self, path: str, values: Any) -> None:
+        if isinstance(values, list):
+            for index, value in enumerate(values):
+                if not isinstance(value, str):
+                    self.errors.append(f"{path}[{index}]: must be a string, got {value!r}")
+
+    def _patches_json6902(self, path: str, patches: Any) -> None:
+        if isinstance(patches, list):
+            for index, patch in enumerate(patches):
+                if isinstance(patch, dict):
+                    self._fields(f"{path}[{index}]", patch, PATCH_JSON6902_FIELDS)
+                else:
+                    self.errors.append(f"{path}[{index}]: must be a mapping, got {patch!r}")
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def node_names(name: str, config: dict | None) -> list[str]:
+    """The node container names kind gives a cluster (common.MakeNodeNamer), sorted.
+
+    kind names nodes <cluster>-<role>, then <cluster>-<role>2, 3...; with more than one
+    control-plane it adds an <cluster>-external-load-balancer container.
+    """
+    roles = [node.get("role", "control-plane") for node in (config or {}).get("nodes") or [{}]]
+    if roles.count("control-plane") > 1:
+        roles.append(LB_ROLE)
+    counter: dict[str, int] = {}
+    names = []
+    for role in roles:
+        counter[role] = counter.get(role, 0) + 1
+        names.append(f"{name}-{role}{counter[role] if counter[role] > 1 else ''}")
+    return sorted(names)
+
+
+def fingerprint(config: dict | None, image: str | None) -> str:
+    """sha256 of what decides a cluster's shape: the config (without its name) and the node image."""
+    shape = {key: value for key, value in (config or {}).items() if key != "name"}
+    canonical = json.dumps({"config": shape, "image": image}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def kubeconfig_path(explicit: str | None, environ: dict[str, str] | os._Environ) -> str:
+    """The file kind writes the context to (kind's pathForMerge: --kubeconfig, $KUBECONFIG, ~/.kube/config)."""
+    if explicit:
+        return explicit
+    paths = list(dict.fromkeys(p for p in environ.get("KUBECONFIG", "").split(os.pathsep) if p))
+    if len(paths) == 1:
+        return paths[0]
+    for path in paths:
+        if os.path.isfile(path):
+            return path
+    if paths:
+        return paths[-1]
+    return os.path.join(os.path.expanduser("~"), ".kube", "config")
+
+
+def parse_lines(stdout: str) -> list[str]:
+    """Non-empty lines of kind's program output (`get clusters`, `get nodes`)."""
+    return [line.strip() for line in stdout.splitlines() if line.strip()]
+
+
+def error_summary(stderr: str, stdout: str = "") -> str:
+    """kind's own "ERROR: ..." line if there is one, else the last line it printed."""
+    lines = [line.strip() for line in (stderr or stdout or "").splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("ERROR:"):
+            return line
+    return lines[-1] if lines else "no output"
+
+
+def loaded_something(stderr: str) -> bool:
+    """Whether `kind load docker-image` copied or re-tagged an image (its own log lines say so)."""
+    return "not yet present on node" in stderr or "re-tagging" in stderr
+
+
+@dataclass
+class Record:
+    """What the module writes after creating a cluster, to know that cluster's config later.
+
+    kind keeps no copy of the config it was given, so the module records it. ``ca_sha256`` binds the
+    record to one incarnation of the cluster: kind makes a new cluster CA on every create, so a
+    cluster deleted and recreated by someone else under the same name no longer matches its record.
+    """
+
+    name: str
+    fingerprint: str
+    ca_sha256: str
+    config: dict
+    image: str | None
+
+    @classmethod
+    def load(cls, path: str) -> "Record | None":
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            return cls(**{key: data[key] for key in ("name", "fingerprint", "ca_sha256", "config", "image")})
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, path: str) -> None:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        tmp = f"{path}.tmp"
+        # The config may carry registry credentials in containerd patches: owner-only.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(self.__dict__, handle, indent=2, sort_keys=True)
+        os.replace(tmp, path)
