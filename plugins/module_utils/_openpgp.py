@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
+# do not import it from other collections or from playbooks.
+
+"""Read OpenPGP public keys without gpg: de-armor them and compute primary key fingerprints.
+
+Only what a key pin needs: RFC 4880 / RFC 9580 packet framing, ASCII armor with its CRC-24, and
+the v4 (SHA-1) and v5/v6 (SHA-256) fingerprint of each primary key. Signatures are not checked
+here; apt's gpgv does that with the keyring this produces. The de-armored bytes are exactly what
+``gpg --dearmor`` writes, so apt reads the result as a binary keyring.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+TAG_SECRET_KEY = 5
+TAG_PUBLIC_KEY = 6
+TAG_SECRET_SUBKEY = 7
+TAG_USER_ID = 13
+TAG_PUBLIC_SUBKEY = 14
+
+_ARMOR_RE = re.compile(
+    r"-----BEGIN PGP (?P<kind>[A-Z ]+)-----\r?\n(?P<body>.*?)-----END PGP (?P=kind)-----",
+    re.DOTALL,
+)
+
+
+class OpenPGPError(ValueError):
+    """The data is not a well-formed OpenPGP public key."""
+
+
+@dataclass
+class PrimaryKey:
+    """A primary public key with what a pin compares: fingerprint, version, user ids, subkeys."""
+
+    fingerprint: str
+    version: int
+    user_ids: list[str] = field(default_factory=list)
+    subkey_fingerprints: list[str] = field(default_factory=list)
+
+    @property
+    def key_id(self) -> str:
+        return self.fingerprint[-16:] if self.version == 4 else self.fingerprint[:16]
+
+
+def normalize_fingerprint(value: str) -> str:
+    """Upper-case hex without spaces or a 0x prefix; raises OpenPGPError when it is no fingerprint."""
+    text = re.sub(r"\s+", "", str(value)).upper()
+    if text.startswith("0X"):
+        text = text[2:]
+    if not re.fullmatch(r"[0-9A-F]{40}|[0-9A-F]{64}", text):
+        raise OpenPGPError(
+            f"{value!r} is not an OpenPGP fingerprint (40 hex digits for a v4 key, 64 for v5/v6); "
+            "a short or long key id is not enough to pin a key"
+        )
+    return text
+
+
+def crc24(data: bytes) -> int:
+    """The CRC-24 of RFC 4880 section 6.1, used by ASCII armor."""
+    crc = 0xB704CE
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def dearmor(data: bytes) -> bytes:
+    """Binary OpenPGP data from ``data``: armored blocks are decoded (CRC checked), binary is kept."""
+    if not data:
+        raise OpenPGPError("the key data is empty")
+    if data[0] & 0x80:
+        return data
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise OpenPGPError("the key data is neither binary OpenPGP nor ASCII armor") from exc
+    blocks = list(_ARMOR_RE.finditer(text))
+    if not blocks:
+        raise OpenPGPError("no '-----BEGIN PGP PUBLIC KEY BLOCK-----' armor found in the key data")
+    out = bytearray()
+    for block in blocks:
+        if block.group("kind") != "PUBLIC KEY BLOCK":
+            raise OpenPGPError(f"armor holds a PGP {block.group('kind')}, not a PUBLIC KEY BLOCK")
+        out += _decode_armor_body(block.group("body"))
+    return bytes(out)
+
+
+def _decode_armor_body(body: str) -> bytes:
+    lines = [line.strip() for line in body.splitlines()]
+    # Armor headers (Version:, Comment:) end at the first blank line; a body without headers has none.
+    if "" in lines and any(":" in line for line in lines[: lines.index("")]):
+        lines = lines[lines.index("") + 1:]
+    lines = [line for line in lines if line]
+    checksum = None
+    if lines and lines[-1].startswith("=") and len(lines[-1]) == 5:
+        checksum = lines.pop()[1:]
+    try:
+        payload = base64.b64decode("".join(lines), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise OpenPGPError(f"the armored key is not valid base64: {exc}") from exc
+    if checksum is not None:
+        expected = int.from_bytes(base64.b64decode(checksum), "big")
+        if crc24(payload) != expected:
+            raise OpenPGPError("the armored key's CRC-24 checksum does not match its content (damaged in transit?)")
+    return payload
+
+
+def iter_packets(data: bytes):
+    """Yield ``(tag, body)`` for each packet of binary OpenPGP ``data``."""
+    pos = 0
+    while pos < len(data):
+        head = data[pos]
+        if not head & 0x80:
+            raise OpenPGPError(f"byte {pos} is not an OpenPGP packet header")
+        pos += 1
+        if head & 0x40:
+            tag = head & 0x3F
+            body = bytearray()
+            while True:
+                length, pos, partial = _new_length(data, pos)
+                body += _take(data, pos, length)
+                pos += length
+                if not partial:
+                    break
+            yield tag, bytes(body)
+        else:
+            tag = (head >> 2) & 0x0F
+            length_type = head & 0x03
+            if length_type == 3:
+                length = len(data) - pos
+            else:
+                size = (1, 2, 4)[length_type]
+                length = int.from_bytes(_take(data, pos, size), "big")
+                pos += size
+            yield tag, _take(data, pos, length)
+            pos += length
+
+
+def _new_length(data: bytes, pos: int) -> tuple[int, int, bool]:
+    first = _take(data, pos, 1)[0]
+    if first < 192:
+        return first, pos + 1, False
+    if first < 224:
+        second = _take(data, pos + 1, 1)[0]
+        return ((first - 192) << 8) + second + 192, pos + 2, False
+    if first == 255:
+        return int.from_bytes(_take(data, pos + 1, 4), "big"), pos + 5, False
+    return 1 << (first & 0x1F), pos + 1, True
+
+
+def _take(data: bytes, pos: int, length: int) -> bytes:
+    if pos + length > len(data):
+        raise OpenPGPError("the OpenPGP data is truncated")
+    return data[pos:pos + length]
+
+
+def key_fingerprint(body: bytes) -> tuple[str, int]:
+    """Fingerprint and version of a public key (or subkey) packet body."""
+    if not body:
+        raise OpenPGPError("empty public key packet")
+    version = body[0]
+    if version == 4:
+        digest = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body).hexdigest()  # nosec B324 - v4 fingerprints are SHA-1 by definition
+    elif version == 5:
+        digest = hashlib.sha256(b"\x9a" + len(body).to_bytes(4, "big") + body).hexdigest()
+    elif version == 6:
+        digest = hashlib.sha256(b"\x9b" + len(body).to_bytes(4, "big") + body).hexdigest()
+    else:
+        raise OpenPGPError(f"unsupported OpenPGP key version {version} (v3 keys cannot be pinned safely)")
+    return digest.upper(), version
+
+
+def read_public_keys(data: bytes) -> list[PrimaryKey]:
+    """Parse de-armored ``data`` into its primary keys; refuses secret keys and stray packets."""
+    keys: list[PrimaryKey] = []
+    for tag, body in iter_packets(data):
+        if tag in (TAG_SECRET_KEY, TAG_SECRET_SUBKEY):
+            raise OpenPGPError("the data holds SECRET key material; refusing to install it as an apt keyring")
+        if tag == TAG_PUBLIC_KEY:
+            fingerprint, version = key_fingerprint(body)
+            keys.append(PrimaryKey(fingerprint=fingerprint, version=version))
+        elif not keys:
+            raise OpenPGPError(f"the data starts with an OpenPGP packet of type {tag}, not a public key")
+        elif tag == TAG_PUBLIC_SUBKEY:
+            keys[-1].subkey_fingerprints.append(key_fingerprint(body)[0])
+        elif tag == TAG_USER_ID:
+            keys[-1].user_ids.append(body.decode("utf-8", errors="replace"))
+    if not keys:
+        raise OpenPGPError("no public key found in the key data")
+    return keys

@@ -1,0 +1,269 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pronk8s developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: apt_signing_key
+short_description: Install an apt repository signing key only after its fingerprint matches a pin
+version_added: 1.0.0
+description:
+  - Fetches an OpenPGP public key from O(url) (or reads O(src) on the managed host), computes the
+    fingerprint of every primary key in it, and compares them with O(fingerprint).
+  - Only when every primary key in the data is pinned does it write the key, de-armored (the bytes
+    C(gpg --dearmor) would write), to O(dest), for a deb822 C(Signed-By:) line.
+  - A key that does not match fails the task with both the pinned and the found fingerprints, and
+    nothing is written; O(dest) and its directory are left as they were.
+  - Parses OpenPGP in Python; C(gpg) is not needed on the managed host.
+author:
+  - pronk8s developers
+attributes:
+  check_mode:
+    support: full
+    details: The key is still fetched and checked in check mode (read-only); only the write is skipped.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  url:
+    description:
+      - HTTP(S) URL of the key, armored or binary.
+      - Exactly one of O(url) and O(src) is required.
+    type: str
+  src:
+    description:
+      - Path of the key file on the managed host, armored or binary.
+    type: path
+  fingerprint:
+    description:
+      - Full fingerprints (40 hex digits for v4 keys, 64 for v5/v6) the key data must consist of.
+      - Spaces and a C(0x) prefix are ignored, case does not matter. Short and long key ids are refused.
+      - Every primary key found in the data must be one of these; extra keys fail the task, so a key
+        file cannot smuggle in a second trusted key.
+    type: list
+    elements: str
+    required: true
+  dest:
+    description:
+      - Where the de-armored keyring is written, for example C(/etc/apt/keyrings/docker.gpg).
+      - The parent directory is created (mode C(0755)) only after the key passed the check.
+    type: path
+    required: true
+  mode:
+    description: Permissions of O(dest).
+    type: raw
+    default: "0644"
+  timeout:
+    description: Seconds to wait for O(url).
+    type: int
+    default: 30
+  validate_certs:
+    description: Whether to validate the TLS certificate of O(url).
+    type: bool
+    default: true
+notes:
+  - Signatures inside the key (self-signatures, subkey bindings) are not verified here; C(gpgv), which
+    apt runs with the written keyring, verifies repository signatures cryptographically.
+seealso:
+  - name: Docker's apt repository installation
+    description: Docker's own instructions, which publish the fingerprint this collection pins.
+    link: https://docs.docker.com/engine/install/debian/
+  - module: ansible.builtin.deb822_repository
+"""
+
+EXAMPLES = r"""
+---
+- name: Install Docker's signing key, pinned by fingerprint
+  pronk8s.platform.apt_signing_key:
+    url: https://download.docker.com/linux/debian/gpg
+    fingerprint: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
+    dest: /etc/apt/keyrings/docker.gpg
+
+- name: Install a key shipped to the host, accepting either of two pinned keys
+  pronk8s.platform.apt_signing_key:
+    src: /tmp/vendor.asc
+    fingerprint:
+      - 9DC8 5822 9FC7 DD38 854A  E2D8 8D81 803C 0EBF CD88
+      - 0x0123456789ABCDEF0123456789ABCDEF01234567
+    dest: /etc/apt/keyrings/vendor.gpg
+"""
+
+RETURN = r"""
+dest:
+  description: Path of the keyring.
+  returned: always
+  type: str
+  sample: /etc/apt/keyrings/docker.gpg
+fingerprints:
+  description: Fingerprints of the primary keys found in the key data.
+  returned: when the key data was read
+  type: list
+  elements: str
+  sample: [9DC858229FC7DD38854AE2D88D81803C0EBFCD88]
+expected_fingerprints:
+  description: The pinned fingerprints, normalized.
+  returned: always
+  type: list
+  elements: str
+  sample: [9DC858229FC7DD38854AE2D88D81803C0EBFCD88]
+user_ids:
+  description: User ids of the primary keys found.
+  returned: when the key data was read
+  type: list
+  elements: str
+  sample: ["Docker Release (CE deb) <docker@docker.com>"]
+sha256:
+  description: SHA-256 of the de-armored keyring written (or that would be written in check mode).
+  returned: success
+  type: str
+  sample: 1500c1f56fa9e26b9b8f42452a553675796ade0807cdce11975eb98170b3a570
+diff:
+  description: Fingerprints and digest of O(dest) before and after.
+  returned: success
+  type: dict
+  sample: {before: {fingerprints: []}, after: {fingerprints: [9DC858229FC7DD38854AE2D88D81803C0EBFCD88]}}
+"""
+
+import hashlib
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.urls import fetch_url
+
+from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
+    OpenPGPError,
+    dearmor,
+    normalize_fingerprint,
+    read_public_keys,
+)
+
+ARGUMENT_SPEC = dict(
+    url=dict(type="str"),
+    src=dict(type="path"),
+    fingerprint=dict(type="list", elements="str", required=True),
+    dest=dict(type="path", required=True),
+    mode=dict(type="raw", default="0644"),
+    timeout=dict(type="int", default=30),
+    validate_certs=dict(type="bool", default=True),
+)
+
+
+class AptSigningKey:
+    """Fetch, check against the pin, and only then write one apt keyring."""
+
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+        self.params = module.params
+        self.dest: str = self.params["dest"]
+        self.result: dict = {"changed": False, "dest": self.dest, "expected_fingerprints": []}
+
+    def fail(self, msg: str, **extra) -> None:
+        self.module.fail_json(msg=msg, **{**self.result, **extra})
+
+    def run(self) -> dict:
+        expected = self._expected()
+        source = self.params["url"] or self.params["src"]
+        try:
+            keyring = dearmor(self._read_source())
+            keys = read_public_keys(keyring)
+        except OpenPGPError as exc:
+            self.fail(f"the key from {source} is unusable: {exc}")
+        found = [key.fingerprint for key in keys]
+        self.result.update(fingerprints=found, user_ids=[uid for key in keys for uid in key.user_ids])
+        unexpected = [fpr for fpr in found if fpr not in expected]
+        if unexpected:
+            self.fail(
+                f"REFUSED the signing key from {source}: its fingerprint {', '.join(unexpected)} "
+                f"is not the pinned {', '.join(expected)}. Nothing was written to {self.dest}. "
+                "If the vendor really rotated its key, verify the new fingerprint out of band and update the pin."
+            )
+        self._write(keyring, found)
+        return self.result
+
+    def _expected(self) -> list[str]:
+        expected = []
+        for index, value in enumerate(self.params["fingerprint"]):
+            try:
+                expected.append(normalize_fingerprint(value))
+            except OpenPGPError as exc:
+                self.fail(f"fingerprint[{index}]: {exc}")
+        if not expected:
+            self.fail("fingerprint: at least one fingerprint must be pinned")
+        self.result["expected_fingerprints"] = expected
+        return expected
+
+    def _read_source(self) -> bytes:
+        if self.params["src"]:
+            try:
+                with open(self.params["src"], "rb") as handle:
+                    return handle.read()
+            except OSError as exc:
+                self.fail(f"src: cannot read {self.params['src']}: {to_native(exc)}")
+        response, info = fetch_url(self.module, self.params["url"], timeout=self.params["timeout"])
+        if response is None or info.get("status") != 200:
+            self.fail(f"url: fetching {self.params['url']} failed: HTTP {info.get('status')} {info.get('msg', '')}".rstrip(),
+                      status=info.get("status"))
+        return response.read()
+
+    def _current(self) -> tuple[bytes | None, list[str]]:
+        try:
+            with open(self.dest, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return None, []
+        except OSError as exc:
+            self.fail(f"dest: cannot read {self.dest}: {to_native(exc)}")
+        try:
+            return data, [key.fingerprint for key in read_public_keys(dearmor(data))]
+        except OpenPGPError:
+            return data, []
+
+    def _write(self, keyring: bytes, found: list[str]) -> None:
+        before, before_fprs = self._current()
+        digest = hashlib.sha256(keyring).hexdigest()
+        self.result["sha256"] = digest
+        self.result["diff"] = {
+            "before": {"fingerprints": before_fprs, "sha256": hashlib.sha256(before).hexdigest() if before is not None else None},
+            "after": {"fingerprints": found, "sha256": digest},
+        }
+        if before != keyring:
+            self.result["changed"] = True
+            if not self.module.check_mode:
+                self._atomic_write(keyring)
+        file_args = self.module.load_file_common_arguments({"path": self.dest, "mode": self.params["mode"]})
+        if os.path.exists(self.dest):
+            self.result["changed"] = self.module.set_fs_attributes_if_different(file_args, self.result["changed"])
+        elif self.module.check_mode:
+            self.result["changed"] = True
+
+    def _atomic_write(self, keyring: bytes) -> None:
+        directory = os.path.dirname(self.dest) or "."
+        try:
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".apt_signing_key.")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(keyring)
+            os.chmod(tmp, 0o644)
+            self.module.atomic_move(tmp, self.dest)
+        except OSError as exc:
+            self.fail(f"dest: cannot write {self.dest}: {to_native(exc)}")
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        required_one_of=[("url", "src")],
+        mutually_exclusive=[("url", "src")],
+        supports_check_mode=True,
+    )
+    module.exit_json(**AptSigningKey(module).run())
+
+
+if __name__ == "__main__":
+    main()

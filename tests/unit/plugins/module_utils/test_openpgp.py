@@ -1,0 +1,113 @@
+"""The OpenPGP reader agrees with real gpg on fingerprints and de-armoring, and refuses bad data."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from gpg_keys import TestKey, make_key, run_gpg
+
+from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
+    OpenPGPError,
+    crc24,
+    dearmor,
+    normalize_fingerprint,
+    read_public_keys,
+)
+
+DOCKER_PIN = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory: pytest.TempPathFactory) -> TestKey:
+    return make_key(tmp_path_factory.mktemp("gnupg"))
+
+
+@pytest.fixture(scope="module")
+def rsa_key(tmp_path_factory: pytest.TempPathFactory) -> TestKey:
+    # RSA 3072, like Docker's release key (4096): exercises two-octet packet lengths.
+    return make_key(tmp_path_factory.mktemp("gnupg-rsa"), uid="rsa test <rsa@pronk8s.invalid>", algo="rsa3072")
+
+
+def test_fingerprint_matches_gpg(key: TestKey, rsa_key: TestKey) -> None:
+    for k in (key, rsa_key):
+        (primary,) = read_public_keys(dearmor(k.armored))
+        assert primary.fingerprint == k.fingerprint
+        assert primary.version == 4
+        assert primary.key_id == k.fingerprint[-16:]
+        assert len(primary.subkey_fingerprints) == 1
+        assert primary.user_ids and "pronk8s.invalid" in primary.user_ids[0]
+
+
+def test_dearmor_equals_gpg_dearmor(key: TestKey, tmp_path: Path) -> None:
+    src = tmp_path / "key.asc"
+    src.write_bytes(key.armored)
+    out = tmp_path / "key.gpg"
+    run_gpg(tmp_path, "--output", str(out), "--dearmor", str(src))
+    assert dearmor(key.armored) == out.read_bytes() == key.binary
+
+
+def test_binary_is_kept_as_is(key: TestKey) -> None:
+    assert dearmor(key.binary) == key.binary
+
+
+def test_crc24_matches_the_armor_checksum(key: TestKey) -> None:
+    lines = key.armored.decode().splitlines()
+    checksum = next(line for line in lines if line.startswith("=") and len(line) == 5)
+    import base64
+    assert crc24(key.binary) == int.from_bytes(base64.b64decode(checksum[1:]), "big")
+
+
+def test_damaged_armor_is_refused(key: TestKey) -> None:
+    lines = key.armored.decode().splitlines()
+    body = next(i for i, line in enumerate(lines) if len(line) > 60)
+    flipped = lines[body][:10] + ("A" if lines[body][10] != "A" else "B") + lines[body][11:]
+    lines[body] = flipped
+    with pytest.raises(OpenPGPError, match="CRC-24"):
+        dearmor("\n".join(lines).encode())
+
+
+def test_two_keys_in_one_file_are_both_reported(key: TestKey, rsa_key: TestKey) -> None:
+    keys = read_public_keys(dearmor(key.armored + b"\n" + rsa_key.armored))
+    assert [k.fingerprint for k in keys] == [key.fingerprint, rsa_key.fingerprint]
+
+
+def test_secret_key_material_is_refused(key: TestKey) -> None:
+    secret = key.gpg("--pinentry-mode", "loopback", "--passphrase", "", "--export-secret-keys", key.fingerprint)
+    with pytest.raises(OpenPGPError, match="SECRET"):
+        read_public_keys(secret)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty"),
+    (b"<html>404 Not Found</html>", "no '-----BEGIN PGP PUBLIC KEY BLOCK-----'"),
+    (b"-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n", "not a PUBLIC KEY BLOCK"),
+    (b"\xff\xfe\x00", "not an OpenPGP packet header|truncated"),
+])
+def test_garbage_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(OpenPGPError, match=message):
+        read_public_keys(dearmor(data))
+
+
+def test_truncated_binary_is_refused(key: TestKey) -> None:
+    with pytest.raises(OpenPGPError, match="truncated"):
+        read_public_keys(key.binary[:-7])
+
+
+@pytest.mark.parametrize("value", [
+    DOCKER_PIN, DOCKER_PIN.lower(), "9DC8 5822 9FC7 DD38 854A  E2D8 8D81 803C 0EBF CD88", "0x" + DOCKER_PIN,
+])
+def test_fingerprint_spellings_normalize(value: str) -> None:
+    assert normalize_fingerprint(value) == DOCKER_PIN
+
+
+@pytest.mark.parametrize("value", ["0EBFCD88", "8D81803C0EBFCD88", DOCKER_PIN + "00", "XYZ"])
+def test_key_ids_and_junk_are_not_fingerprints(value: str) -> None:
+    with pytest.raises(OpenPGPError, match="not an OpenPGP fingerprint"):
+        normalize_fingerprint(value)
+
+
+def test_gpg_is_real() -> None:
+    # The keys above come from the real gpg, not a stub.
+    assert subprocess.run(["gpg", "--version"], capture_output=True, check=True).stdout.startswith(b"gpg (GnuPG)")
