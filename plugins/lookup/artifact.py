@@ -48,7 +48,7 @@ options:
     type: str
   local_dir:
     description: Controller directory that keeps upstream's host/path layout (see the C(mirror) playbook).
-    type: path
+    type: str
   extra_pins:
     description:
       - "User pins, C({tool: {version: {arch: sha256}}}). Defaults to the variable C(pronk8s_artifact_extra_pins)."
@@ -126,6 +126,8 @@ _raw:
       sample: shipped
 """
 
+import os
+
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -147,11 +149,14 @@ class LookupModule(LookupBase):
         if allow:
             display.warning(f"{_catalog.OVERRIDE_VAR} is true: user pins may REPLACE the collection's upstream pins")
         try:
-            arch = _catalog.upstream_arch(self.get_option("arch"))
+            arch = self.get_option("arch")
+            # Kernel names (x86_64, aarch64...) are mapped; anything else is taken as an upstream name as is.
+            arch = _catalog.upstream_arch(arch) if arch in _catalog.ARCH_MAP else arch
             return [
                 _catalog.resolve(
                     str(term), self.get_option("version"), arch, source=self.get_option("source"),
-                    mirror_url=self.get_option("mirror_url"), local_dir=self.get_option("local_dir"),
+                    mirror_url=self.get_option("mirror_url") or None,
+                    local_dir=os.path.expanduser(self.get_option("local_dir")) if self.get_option("local_dir") else None,
                     extra_pins=extra, allow_override=allow,
                 ).as_dict()
                 for term in terms

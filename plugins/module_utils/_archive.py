@@ -70,7 +70,8 @@ def _screen_zip_member(info: zipfile.ZipInfo, where: str) -> None:
     mode = info.external_attr >> 16
     if reason is None and stat.S_ISLNK(mode):
         reason = "is a symbolic link"
-    if reason is None and mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    # Zip writers that record no file type (only permission bits) make plain files.
+    if reason is None and stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         reason = "is a device, FIFO or other special file"
     if reason:
         raise ArchiveError(f"refusing archive {where}: member '{info.filename}' {reason}")

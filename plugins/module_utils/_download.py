@@ -95,10 +95,12 @@ def _open_or_raise(url: str, opts: DownloadOptions):
 def _to_file(url: str, path: str, opts: DownloadOptions) -> tuple[str, int]:
     response = _open_or_raise(url, opts)
     expected = response.headers.get("Content-Length")
+    # read1 returns what has arrived (up to CHUNK), so a stall is reported with the true byte count.
+    read = getattr(response, "read1", response.read)
     with open(path, "wb") as handle:
         writer = HashingWriter(handle)
         try:
-            while chunk := response.read(CHUNK):
+            while chunk := read(CHUNK):
                 writer.write(chunk)
         except (socket.timeout, TimeoutError) as exc:
             raise DownloadError(

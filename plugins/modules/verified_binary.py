@@ -112,6 +112,11 @@ options:
         so a binary that cannot run on the host (wrong architecture, corrupt) is never installed.
       - Split into arguments like a shell would, but run without a shell.
     type: str
+  validate_contains:
+    description:
+      - Text the output of O(validate) must contain (for example the version, V(v1.35.2)), so a binary that
+        runs but is not the expected release never replaces O(dest).
+    type: str
   timeout:
     description:
       - Seconds to wait for the server to answer or send more data.
@@ -212,6 +217,7 @@ EXAMPLES = r"""
     checksum: "sha256:{{ entry.sha256 }}"
     dest: /usr/local/bin/kubectl
     validate: "%s version --client"
+    validate_contains: v1.35.2
   vars:
     entry: "{{ lookup('pronk8s.platform.artifact', 'kubectl', version='1.35.2', arch='amd64') }}"
 
@@ -269,7 +275,7 @@ url:
   returned: always
   type: str
   sample: https://dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl
-action:
+outcome:
   description:
     - What was done. V(unchanged) - already installed and intact; V(installed) - nothing was there;
       V(replaced) - another verified artifact (upgrade or downgrade) replaced the old file;
@@ -348,6 +354,7 @@ def argument_spec() -> dict:
         owner=dict(type="str"),
         group=dict(type="str"),
         validate=dict(type="str"),
+        validate_contains=dict(type="str"),
         timeout=dict(type="int", default=60),
         retries=dict(type="int", default=3),
         retry_delay=dict(type="float", default=2.0),
@@ -391,7 +398,7 @@ class VerifiedBinary:
         self.result: dict = dict(
             changed=False, dest=self.dest, name=self.name, version=self.version, url=self.origin,
             receipt=self.receipt_file, tampered=False, artifact_needed=False, downloaded_bytes=0,
-            action="unchanged", distributed_from="none",
+            outcome="unchanged", distributed_from="none",
         )
 
     # ---- inspection -------------------------------------------------------------------------
@@ -435,7 +442,7 @@ class VerifiedBinary:
         if decision in ("unchanged", "adopt"):
             if decision == "adopt" and not self.module.check_mode:
                 self._write_receipt(current_sha, self.spec.digest)
-            self.result["action"] = "unchanged" if decision == "unchanged" else "adopted"
+            self.result["outcome"] = "unchanged" if decision == "unchanged" else "adopted"
             self.result["version"] = self.version or (receipt.version if receipt else None)
             self._apply_attributes(self.dest)
             self.result["diff"] = dict(before=before, after=self._describe(self.result["version"], current_sha))
@@ -444,20 +451,20 @@ class VerifiedBinary:
 
         self.result["artifact_needed"] = True
         self.result["changed"] = True
-        self.result["action"] = "repaired" if decision == "repair" else ("replaced" if current_sha else "installed")
+        self.result["outcome"] = "repaired" if decision == "repair" else ("replaced" if current_sha else "installed")
         if self.module.check_mode:
             expected = self.spec.digest if self.member is None else None
             self.result["diff"] = dict(before=before, after=self._describe(self.version, expected))
-            self.result["msg"] = f"{self.name} would be {self.result['action']} at {self.dest}"
+            self.result["msg"] = f"{self.name} would be {self.result['outcome']} at {self.dest}"
             return self.result
 
         installed_sha, artifact_sha = self._install()
         self.result.update(sha256=installed_sha, artifact_sha256=artifact_sha)
         if installed_sha == current_sha and decision != "repair":
             # Same bytes were already there (e.g. an archive install without a receipt).
-            self.result.update(changed=False, action="adopted")
+            self.result.update(changed=False, outcome="adopted")
         self.result["diff"] = dict(before=before, after=self._describe(self.version, installed_sha))
-        self.result["msg"] = (f"{self.name} {self.version or ''} {self.result['action']} at {self.dest} "
+        self.result["msg"] = (f"{self.name} {self.version or ''} {self.result['outcome']} at {self.dest} "
                               f"(sha256 {installed_sha})").replace("  ", " ")
         return self.result
 
@@ -538,6 +545,11 @@ class VerifiedBinary:
             raise InstallError(
                 f"the verified {self.name} failed its validation ({' '.join(argv)} exited {rc}: "
                 f"{(err or out).strip()[:500]}); {self.dest} was left unchanged")
+        wanted = self.module.params["validate_contains"]
+        if wanted and wanted not in out + err:
+            raise InstallError(
+                f"the verified {self.name} does not report '{wanted}' ({' '.join(argv)} said: "
+                f"{(out or err).strip()[:300]}); {self.dest} was left unchanged")
 
     def _apply_attributes(self, path: str, report: bool = True) -> None:
         p = self.module.params
@@ -575,6 +587,7 @@ def main() -> None:
         argument_spec=argument_spec(),
         mutually_exclusive=[("url", "src")],
         required_one_of=[("url", "src")],
+        required_by={"validate_contains": ("validate",)},
         supports_check_mode=True,
     )
     try:

@@ -147,6 +147,23 @@ def hosts(testbed: Testbed, tmp_path: Path) -> Iterator[Fleet]:
         fleet.cleanup()
 
 
+@pytest.fixture(scope="module")
+def module_hosts(testbed: Testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    """Like `hosts`, shared by the tests of one module (containers are cheap, emulated arm64 ones less so)."""
+    fleet = Fleet(testbed, tmp_path_factory.mktemp("fleet"))
+    try:
+        yield fleet
+    finally:
+        fleet.cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_mirror(testbed: Testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MirrorServer]:
+    """Like `mirror`, shared by the tests of one module."""
+    with MirrorServer(tmp_path_factory.mktemp("mirror"), bind=testbed.gateway) as server:
+        yield server
+
+
 @pytest.fixture
 def mirror(testbed: Testbed, tmp_path: Path) -> Iterator[MirrorServer]:
     root = tmp_path / "mirror"
@@ -165,7 +182,7 @@ class AnsibleResult:
     def task(self, name: str, host: str | None = None) -> dict:
         """The result of the task called `name` (for `host`, or the first host)."""
         for entry in self.results:
-            if entry["task"] == name and (host is None or entry["host"] == host):
+            if (entry["task"] == name or entry["task"].endswith(" : " + name)) and (host is None or entry["host"] == host):
                 return entry["result"]
         raise KeyError(f"no result for task {name!r} (host {host}); tasks: {sorted({e['task'] for e in self.results})}")
 
@@ -197,3 +214,8 @@ class Ansible:
 @pytest.fixture
 def ansible(testbed: Testbed, tmp_path: Path) -> Ansible:
     return Ansible(testbed, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_ansible(testbed: Testbed, tmp_path_factory: pytest.TempPathFactory) -> Ansible:
+    return Ansible(testbed, tmp_path_factory.mktemp("ansible"))
