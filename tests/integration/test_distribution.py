@@ -1,0 +1,99 @@
+"""Controller-side distribution on a mixed fleet: two amd64 hosts and the arm64 "Pi" (qemu emulation).
+
+The controller must fetch each (artifact, arch) once whatever the number of hosts and forks, verify it,
+push it only to hosts that need it, and each host verifies again. Air-gapped: the same from a local
+directory, with no mirror at all.
+
+No kind binary exists on this machine (and none for arm64 at all), so the artifacts are shell scripts
+named and laid out like kind's releases and pinned by the test as user pins: a test double of the
+artifact only; the roles, the catalog rules, the controller cache, the transfer and the installs are real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+VERSION = "0.0.1-pronk8s.test"
+
+
+def stand_in(arch: str) -> bytes:
+    return f"#!/bin/sh\necho 'kind v{VERSION} go1.24 linux/{arch}'\n".encode()
+
+
+def mirror_path(arch: str) -> str:
+    return f"github.com/kubernetes-sigs/kind/releases/download/v{VERSION}/kind-linux-{arch}"
+
+
+PINS = {"kind": {VERSION: {arch: hashlib.sha256(stand_in(arch)).hexdigest() for arch in ("amd64", "arm64")}}}
+
+
+@pytest.fixture(scope="module")
+def fleet(module_hosts):
+    module_hosts.start("sshd", 2, prefix="dist")
+    module_hosts.start("pi", 1, prefix="dist")
+    return module_hosts
+
+
+def play(tmp: Path, **variables) -> Path:
+    path = tmp / f"play-{len(list(tmp.iterdir()))}.yml"
+    path.write_text(json.dumps([{"name": "kind", "hosts": "all", "gather_facts": False,
+                                 "vars": {"kind_version": VERSION, "pronk8s_artifact_extra_pins": PINS, **variables},
+                                 "roles": ["pronk8s.platform.kind"]}]))
+    return path
+
+
+def installs(result) -> dict[str, dict]:
+    return {e["host"]: e["result"] for e in result.results if e["task"].endswith(f"Install kind {VERSION} (amd64), verified")
+            or e["task"].endswith(f"Install kind {VERSION} (arm64), verified")}
+
+
+def test_controller_fetches_each_artifact_once(fleet, module_mirror, module_ansible, tmp_path):
+    for arch in ("amd64", "arm64"):
+        module_mirror.publish(mirror_path(arch), stand_in(arch))
+    module_mirror.reset_stats()
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    pb = play(tmp_path, pronk8s_artifact_source="mirror", pronk8s_artifact_mirror_url=module_mirror.url)
+
+    cold = module_ansible.playbook(pb, fleet.inventory(), "--forks", "5", env=env)
+    assert cold.rc == 0, cold.stdout[-3000:]
+    results = installs(cold)
+    assert len(results) == 3 and all(r["changed"] and r["distributed_from"] == "controller" for r in results.values())
+    stats = module_mirror.stats()
+    assert stats["requests"] == {f"/{mirror_path('amd64')}": 1, f"/{mirror_path('arm64')}": 1}
+    assert stats["total_bytes"] == len(stand_in("amd64")) + len(stand_in("arm64"))
+    for host in fleet.hosts:
+        arch = host.arch
+        assert host.exec("/usr/local/bin/kind", "version").stdout == f"kind v{VERSION} go1.24 linux/{arch}\n"
+
+    warm = module_ansible.playbook(pb, fleet.inventory(), env=env)
+    assert warm.rc == 0 and not any(r["changed"] for r in installs(warm).values())
+    assert module_mirror.stats()["total_bytes"] == stats["total_bytes"], "a warm run must not download"
+
+
+def test_air_gapped_from_a_local_directory(fleet, module_mirror, module_ansible, tmp_path):
+    local = tmp_path / "artifacts"
+    for arch in ("amd64", "arm64"):
+        target = local / mirror_path(arch)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(stand_in(arch))
+    module_mirror.reset_stats()
+    pb = play(tmp_path, pronk8s_artifact_source="local", pronk8s_artifact_local_dir=str(local),
+              kind_install_dir="/opt/airgap/bin")
+    res = module_ansible.playbook(pb, fleet.inventory())
+    assert res.rc == 0, res.stdout[-3000:]
+    assert all(r["changed"] and r["distributed_from"] == "controller" for r in installs(res).values())
+    assert module_mirror.stats()["total_bytes"] == 0
+
+    # A local file that is not the pinned artifact is refused on the controller: nothing reaches any host.
+    (local / mirror_path("amd64")).write_bytes(b"#!/bin/sh\necho evil\n")
+    pb = play(tmp_path, pronk8s_artifact_source="local", pronk8s_artifact_local_dir=str(local),
+              kind_install_dir="/opt/airgap2/bin")
+    bad = module_ansible.playbook(pb, fleet.inventory())
+    assert bad.rc != 0
+    assert f"sha256 mismatch for controller file {local / mirror_path('amd64')}: expected {PINS['kind'][VERSION]['amd64']}" in bad.stdout
+    amd64_host = next(h for h in fleet.hosts if h.arch == "amd64")
+    assert amd64_host.exec("ls", "/opt/airgap2/bin").stdout == ""
