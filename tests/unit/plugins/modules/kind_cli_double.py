@@ -9,8 +9,9 @@ pkg/internal/cli/status.go at v0.31.0): program output on stdout, logs and "ERRO
 rc 1 on error. It is run as a real subprocess, so the module under test goes through run_command,
 argv and stdin exactly as it would with kind.
 
-What it does NOT do: run containers, Kubernetes or kubeadm; the kubeconfig it writes points at a
-port where nothing listens. Its fidelity is in the CLI contract only.
+What it does NOT do: run containers, Kubernetes or kubeadm; the kubeconfig it writes holds a real,
+fresh self-signed CA (as each kind cluster has its own) but points at a port where nothing listens.
+Its fidelity is in the CLI contract only.
 
 State (JSON at $KIND_DOUBLE_STATE):
   clusters      {name: {nodes: [...], ca: base64, port: int, images: {node: {ref: id}}}}
@@ -146,7 +147,7 @@ class Double:
                             '"https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host')
         self.status(f"Ensuring node image ({friendly}) 🖼")
         nodes = self.node_names(name, roles)
-        self.state["clusters"][name] = {"nodes": nodes, "ca": base64.b64encode(secrets.token_bytes(48)).decode(),
+        self.state["clusters"][name] = {"nodes": nodes, "ca": base64.b64encode(self.new_ca(name)).decode(),
                                         "port": 30000 + secrets.randbelow(30000), "images": {n: {} for n in nodes}}
         self.save()  # the containers exist from here on, whatever happens next
         self.status("Preparing nodes " + "📦 " * len(roles))
@@ -245,6 +246,26 @@ class Double:
         if not cluster:
             raise KindError(f'no nodes found for cluster "{name}"')
         return cluster
+
+    @staticmethod
+    def new_ca(name: str) -> bytes:
+        """A fresh self-signed CA certificate (PEM), as kubeadm makes one per cluster; unique per create."""
+        import datetime
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now)
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        return cert.public_bytes(serialization.Encoding.PEM)
 
     @staticmethod
     def archive_tags(archive: str) -> dict[str, str]:
