@@ -20,6 +20,7 @@ Never write a checksum by hand: every pin must come from upstream's own checksum
 from __future__ import annotations
 
 import argparse
+import runpy
 import sys
 from pathlib import Path
 
@@ -127,8 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in dropped:
             print(f"dropped {line}", file=sys.stderr)
     else:
-        from ansible_collections.pronk8s.platform.plugins.module_utils._catalog_pins import PINS
-        pins = {t: {v: dict(a) for v, a in vs.items()} for t, vs in PINS.items()}
+        pins = runpy.run_path(str(args.output))["PINS"]
         for line in fetch(pins, args.tool, args.versions, args.arch.split(","), args.base_url, args.replace):
             print(line)
         sources = _existing_sources(args.output) + f"; fetch {args.tool} {' '.join(args.versions)}"

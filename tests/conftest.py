@@ -16,3 +16,10 @@ if str(COLLECTIONS) not in sys.path:
 TESTBED = ROOT / "tests" / "testbed"
 if str(TESTBED) not in sys.path:
     sys.path.insert(0, str(TESTBED))
+
+# Install Ansible's own collection loader once, before any test imports the collection, so every
+# import of ansible_collections.* goes through it (as in a real run): a plugin-loader initialised
+# later by one test would otherwise find half the collection imported the plain-Python way.
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402
+
+init_plugin_loader([str(COLLECTIONS)])
