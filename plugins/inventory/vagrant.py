@@ -9,7 +9,7 @@ name: vagrant
 short_description: Vagrant machines as inventory hosts
 version_added: 1.0.0
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
 description:
   - Reads the machines of one Vagrant project (the folder holding a C(Vagrantfile)) with
     C(vagrant status --machine-readable), then the SSH connection details of the running ones
@@ -71,7 +71,6 @@ options:
       - E(LC_ALL) and E(VAGRANT_CWD) are always set by the plugin. E(VAGRANT_CHECKPOINT_DISABLE)
         defaults to V(1) (no version check over the network) unless set here or in the environment.
     type: dict
-    elements: str
     default: {}
   timeout:
     description:
