@@ -67,7 +67,7 @@ def random_name(prefix: str, taken: set[str], length: int = 6) -> str:
     """A name `prefix` + random [a-z0-9] suffix that is not in `taken` (kind's rule holds by construction)."""
     alphabet = string.ascii_lowercase + string.digits
     while True:
-        candidate = prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+        candidate = prefix + "".join(secrets.choice(alphabet) for dummy in range(length))
         if candidate not in taken:
             return candidate
 

@@ -17,28 +17,34 @@ description:
   - kind keeps no copy of the config a cluster was created with, so the module records it after every create, in
     a small file under O(fingerprint_dir), bound to that cluster incarnation by the sha256 of its cluster CA
     (kind makes a new CA on every create). A cluster the module did not create, or whose record is missing or
-    belongs to an earlier incarnation, has an unknown config: the module checks only what it can see (the node
+    belongs to an earlier incarnation, has an unknown config. The module then checks only what it can see (the node
     names, which follow from the node roles), reports C(config_match=unknown) with a warning, and leaves it alone
     unless O(recreate=true).
   - On a failed create the module deletes whatever the failed attempt left behind (kind cleans up after itself
     on most errors, but not when it is killed or when its own clean-up fails), then fails with the C(rc),
     C(stdout), C(stderr) and C(command) of the failed call.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
 requirements:
   - The C(kind) binary (see the P(pronk8s.platform.kind#role) role) and a Docker engine it can use.
   - PyYAML on the managed host, to read a O(config) file and kubeconfig files.
 attributes:
   check_mode:
     support: full
+    description: Reports what would change without creating, deleting or loading anything.
     details:
       - Check mode runs only read-only kind commands (C(get clusters), C(get nodes), C(get kubeconfig)).
       - Image loads into an existing cluster are reported as changes in check mode, because kind cannot say in
         advance whether a node already holds an image.
   diff_mode:
     support: full
+    description:
+      - Shows the cluster before and after (existence, nodes, fingerprint, config, node image).
+      - For an existing cluster whose config differs, C(before) is the existing cluster and C(after) the request,
+        with C(changed=false) unless O(recreate=true).
   idempotent:
     support: partial
+    description: A second run with the same options changes nothing.
     details:
       - Creating and deleting are idempotent. O(generate_name) makes a new cluster on every run, by design.
       - Loading an image archive always reports a change, because kind imports archives without comparing them.
@@ -66,7 +72,7 @@ options:
   config:
     description:
       - The kind Cluster config (C(apiVersion=kind.x-k8s.io/v1alpha4), C(kind=Cluster)), either as a mapping or as
-        the path of a YAML file on the managed host.
+        the absolute path of a YAML file on the managed host.
       - Validated before use with kind's rules (known fields only, node roles, ports, at least one control-plane
         node); every problem is reported with its path, for example C(config.nodes[1].role).
       - Handed to kind on standard input (C(--config -)), so the config that was validated is the config used.
@@ -91,7 +97,7 @@ options:
   load_images:
     description:
       - Images to load into every node once the cluster exists.
-      - An entry starting with C(/) (or C(~)) is the path of an image archive on the managed host, as written by
+      - An entry starting with C(/) is the absolute path of an image archive on the managed host, as written by
         C(docker save) (C(kind load image-archive)); any other entry is an image in the local Docker engine
         (C(kind load docker-image)).
     type: list
@@ -358,7 +364,10 @@ class KindCluster:
         if config is None:
             return None
         if isinstance(config, str):
-            config = self._read_config_file(os.path.expanduser(config))
+            if not os.path.isabs(config):
+                # A module's working directory is a temporary one: a relative path would mean nothing.
+                self.module.fail_json(msg=f"config: give the file as an absolute path on the managed host, got {config!r}")
+            config = self._read_config_file(config)
         errors = ConfigValidator().validate(config)
         if errors:
             self.module.fail_json(msg="config: not a valid kind Cluster config: " + "; ".join(errors), errors=errors)
@@ -494,14 +503,13 @@ class KindCluster:
 
     def _check_load_images(self) -> None:
         for index, source in enumerate(self.params["load_images"]):
-            if source.startswith(("./", "../")) or source in (".", ".."):
+            if source.startswith(("./", "../", "~")) or source in (".", ".."):
                 self.module.fail_json(msg=f"load_images[{index}]: {source!r} looks like a relative path; give image "
-                                          "archives as absolute paths (image names never start with '.')")
+                                          "archives as absolute paths (image names never start with '.' or '~')")
 
     def load(self, name: str) -> list[dict[str, Any]]:
         loaded = []
         for source in self.params["load_images"]:
-            source = os.path.expanduser(source)
             archive = source.startswith("/")
             entry = dict(source=source, type="image-archive" if archive else "docker-image", changed=True)
             if self.check_mode:

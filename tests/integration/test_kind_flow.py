@@ -81,7 +81,7 @@ def image_paths(ref: str) -> set[str]:
             with tarfile.open(fileobj=export.stdout, mode="r|") as tar:
                 return {member.name.rstrip("/") for member in tar}
     finally:
-        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)
 
 
 def forbidden(paths: set[str]) -> set[str]:
@@ -92,7 +92,8 @@ def forbidden(paths: set[str]) -> set[str]:
 # ---- the chart and the vendored manifest (real helm; static) -------------------------------------
 def test_chart_lints_and_renders_what_the_flow_expects(real_bin: Path) -> None:
     helm = str(real_bin / "helm")
-    lint = subprocess.run([helm, "lint", "--strict", str(CHART), "--set", "image.tag=1.0.0"], capture_output=True, text=True)
+    lint = subprocess.run([helm, "lint", "--strict", str(CHART), "--set", "image.tag=1.0.0"], capture_output=True, text=True,
+                          check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     rendered = subprocess.run(
         [helm, "template", "demo", str(CHART), "--namespace", "kind-demo", "--set", "image.tag=2.0.0",
@@ -113,7 +114,7 @@ def test_chart_lints_and_renders_what_the_flow_expects(real_bin: Path) -> None:
     assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "demo-kind-demo-app", "port": {"name": "http"}}
     # The schema refuses what would break the flow.
     for bad in ("image.tag=latest", "image.pullPolicy=Always", "ingress.host=Not_A_Host", "typo=1"):
-        refused = subprocess.run([helm, "template", "demo", str(CHART), "--set", bad], capture_output=True, text=True)
+        refused = subprocess.run([helm, "template", "demo", str(CHART), "--set", bad], capture_output=True, text=True, check=False)
         assert refused.returncode != 0 and "schema" in refused.stderr, bad
 
 
@@ -193,7 +194,7 @@ def test_flow_builds_the_app_for_real_and_always_deletes_the_cluster(ansible, te
     finally:
         for work in set(Path("/tmp").glob("ansible.*-kind-flow")) - work_dirs_before:
             shutil.rmtree(work, ignore_errors=True)
-        subprocess.run(["docker", "image", "rm", "-f", ref], capture_output=True)
+        subprocess.run(["docker", "image", "rm", "-f", ref], capture_output=True, check=False)
 
 
 def test_app_image_serves_and_runs_as_non_root(testbed, tmp_path) -> None:
@@ -210,7 +211,7 @@ def test_app_image_serves_and_runs_as_non_root(testbed, tmp_path) -> None:
             ["docker", "inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{testbed.network}").IPAddress}}}}', name],
             check=True, capture_output=True, text=True).stdout.strip()
         body = ""
-        for _ in range(50):
+        for dummy in range(50):
             try:
                 request = urllib.request.Request(f"http://{address}:8080/", headers={"Host": "demo.kind.test"})
                 body = urllib.request.urlopen(request, timeout=2).read().decode()
@@ -226,8 +227,8 @@ def test_app_image_serves_and_runs_as_non_root(testbed, tmp_path) -> None:
         subprocess.run(["docker", "stop", "-t", "20", name], check=True, capture_output=True)
         assert time.monotonic() - started < 5, "the app must stop on SIGTERM (it is PID 1)"
     finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
-        subprocess.run(["docker", "image", "rm", "-f", ref], capture_output=True)
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+        subprocess.run(["docker", "image", "rm", "-f", ref], capture_output=True, check=False)
 
 
 # ---- the builder image playbook ----------------------------------------------------------------------
@@ -273,7 +274,7 @@ def test_builder_image_from_verified_tools_with_buildkit_and_nothing_else(ansibl
                 with tarfile.open(fileobj=__import__("io").BytesIO(copied)) as tar:
                     assert hashlib.sha256(tar.extractfile(tool).read()).hexdigest() == digest
         finally:
-            subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+            subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)
         labels = json.loads(subprocess.run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", ref],
                                            check=True, capture_output=True, text=True).stdout)
         assert labels["io.pronk8s.builder.tools"] == f"kubectl@sha256:{KUBECTL_SHA256},helm@sha256:{helm_sha256}"
@@ -298,7 +299,7 @@ def test_builder_image_from_verified_tools_with_buildkit_and_nothing_else(ansibl
         assert "root/.ssh/id_ed25519" in message and "work/.env" in message
         print(f"builder image playbook (stage+BuildKit build+proof+smoke): {elapsed:.1f} s")
     finally:
-        subprocess.run(["docker", "image", "rm", "-f", ref, bad_ref], capture_output=True)
+        subprocess.run(["docker", "image", "rm", "-f", ref, bad_ref], capture_output=True, check=False)
         leftovers = subprocess.run(["docker", "ps", "-aq", "--filter", "label=pronk8s.builder-image-check=true"],
-                                   capture_output=True, text=True).stdout.split()
+                                   capture_output=True, text=True, check=False).stdout.split()
         assert not leftovers, "the playbook left inspection containers behind"

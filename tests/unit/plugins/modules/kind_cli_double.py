@@ -327,8 +327,8 @@ class Double:
         fake = base64.b64encode(b"double: not a certificate").decode()
         return {
             "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": ctx,
-            "clusters": [{"name": ctx, "cluster": {"certificate-authority-data": cluster["ca"],
-                                                    "server": f"https://127.0.0.1:{cluster['port']}"}}],
+            "clusters": [{"name": ctx, "cluster": {
+                "certificate-authority-data": cluster["ca"], "server": f"https://127.0.0.1:{cluster['port']}"}}],
             "contexts": [{"name": ctx, "context": {"cluster": ctx, "user": ctx}}],
             "users": [{"name": ctx, "user": {"client-certificate-data": fake, "client-key-data": fake}}],
         }

@@ -16,10 +16,12 @@ import stat
 import sys
 import tarfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils.common import warnings as warnings_store
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.pronk8s.platform.plugins.module_utils import _kind
@@ -92,7 +94,10 @@ def run(capsys: pytest.CaptureFixture, double: Kind, check_mode: bool = False, *
     args["_ansible_diff"] = True
     # ansible-core keeps module warnings in a process-wide dict; each run here is a fresh "process".
     warnings_store._global_warnings.clear()
-    with patch_module_args(args), pytest.raises(SystemExit):
+    # A module runs in its own process, never as the controller: once tests/conftest.py has loaded the
+    # controller's plugin loader, module warnings would go to the controller's display instead.
+    with patch_module_args(args), mock.patch.object(module_utils_internal, "is_controller", False), \
+            pytest.raises(SystemExit):
         kind_cluster.main()
     return json.loads(capsys.readouterr().out)
 
@@ -102,7 +107,9 @@ def warnings(result: dict) -> list[str]:
     return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
 
 
-def present(capsys, kind: Kind, config: dict | None = INGRESS_READY, **args) -> dict:
+def present(capsys, kind: Kind, config: dict | str | None = "ingress-ready", **args) -> dict:
+    """The module with state=present and the flow's options; config "ingress-ready" means INGRESS_READY."""
+    config = INGRESS_READY if config == "ingress-ready" else config
     args.setdefault("name", "demo")
     args.setdefault("image", NODE_IMAGE)
     args.setdefault("kubeconfig", str(kind.kubeconfig))
@@ -280,6 +287,8 @@ def test_kind_in_path_is_found(capsys, kind, monkeypatch) -> None:
     ({"name": "a", "config": {**INGRESS_READY, "name": "b"}}, "name: 'a' differs from config.name 'b'"),
     ({"name": "a", "wait": "2 minutes"}, "wait: '2 minutes' is not a duration"),
     ({"name": "a", "load_images": ["img:1", "./app.tar"]}, "load_images[1]: './app.tar' looks like a relative path"),
+    ({"name": "a", "load_images": ["~/app.tar"]}, "load_images[0]: '~/app.tar' looks like a relative path"),
+    ({"name": "a", "config": "kind.yaml"}, "config: give the file as an absolute path on the managed host, got 'kind.yaml'"),
     ({"name": "a", "config": {"apiVersion": "kind.x-k8s.io/v1alpha3", "kind": "Cluster"}},
      "config: not a valid kind Cluster config: config.apiVersion: must be 'kind.x-k8s.io/v1alpha4', got 'kind.x-k8s.io/v1alpha3'"),
 ])
@@ -390,7 +399,7 @@ def test_check_mode_runs_only_reads(capsys, kind) -> None:
 def test_generate_name_makes_a_fresh_valid_name(capsys, kind) -> None:
     kind.cli("create", "cluster", "--name", "ci-taken")
     names = set()
-    for _ in range(3):
+    for dummy in range(3):
         result = run(capsys, kind, generate_name="ci-", check_mode=True)
         assert result["name"].startswith("ci-") and len(result["name"]) == 9
         assert _kind.NAME_RE.match(result["name"]) and result["name"] != "ci-taken"
