@@ -1,15 +1,14 @@
-#!/usr/bin/env python3
 # Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Maintainer tool: (re)build the pinned catalog, plugins/module_utils/_catalog_pins.py.
 
-  refresh_catalog.py facts FILE
+  python scripts/refresh_catalog.py facts FILE
       Rebuild every pin from a YAML file of facts (tool -> arch -> version -> sha256), such as the
       steering repository's shared/data/upstream-checksums.yml. Unusable entries (not 64 hex digits,
       or the sha256 of an empty file, which is what hashing a failed download gives) are dropped and listed.
 
-  refresh_catalog.py fetch TOOL VERSION [VERSION ...] [--arch amd64,arm64,...] [--base-url URL] [--replace]
+  python scripts/refresh_catalog.py fetch TOOL VERSION [VERSION ...] [--arch amd64,arm64,...] [--base-url URL] [--replace]
       Add pins for new versions from the upstream checksum files published beside each artifact
       (kubectl .sha256, helm and kind .sha256sum). --base-url reads them from a mirror that keeps
       upstream's host/path layout instead. A pin that differs from the shipped one is refused unless --replace.

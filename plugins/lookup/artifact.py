@@ -19,7 +19,7 @@ description:
   - Users may pin new versions in inventory with C(pronk8s_artifact_extra_pins); replacing a shipped pin is refused
     unless C(pronk8s_artifact_unsafe_override_shipped_pins) is true.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
 options:
   _terms:
     description: Tool names (V(kubectl), V(helm), V(kind)).

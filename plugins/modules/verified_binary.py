@@ -25,7 +25,7 @@ description:
     and always with a controller-side O(src)) the controller downloads each artifact once into a local
     cache, verifies it, and copies it to the hosts that need it; each host verifies it again before install.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
 requirements:
   - Python 3.10 or later on the managed host.
 attributes:

@@ -47,8 +47,8 @@ def play(tmp: Path, **variables) -> Path:
 
 
 def installs(result) -> dict[str, dict]:
-    return {e["host"]: e["result"] for e in result.results if e["task"].endswith(f"Install kind {VERSION} (amd64), verified")
-            or e["task"].endswith(f"Install kind {VERSION} (arm64), verified")}
+    return {e["host"]: e["result"] for e in result.results if e["task"].endswith(f"Install verified kind {VERSION} amd64")
+            or e["task"].endswith(f"Install verified kind {VERSION} arm64")}
 
 
 def test_controller_fetches_each_artifact_once(fleet, module_mirror, module_ansible, tmp_path):

@@ -116,7 +116,7 @@ def test_real_kubectl_from_mirror_cold_warm_check_tamper(module_ansible, module_
     module_mirror.publish("dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl", kubectl)
     pb = _role_play(tmp_path, "kubectl", kubectl_version="1.35.2", pronk8s_artifact_source="mirror",
                     pronk8s_artifact_mirror_url=module_mirror.url)
-    install = "Install kubectl 1.35.2 (amd64), verified"
+    install = "Install verified kubectl 1.35.2 amd64"
     module_mirror.reset_stats()
 
     cold = module_ansible.playbook(pb, inv, "--diff")
@@ -149,12 +149,12 @@ def test_real_helm_archive_with_user_pin(module_ansible, module_mirror, amd64, i
                     pronk8s_artifact_extra_pins={"helm": {"4.1.4": {"amd64": sha(archive)}}})
     res = module_ansible.playbook(pb, inv)
     assert res.rc == 0, res.stdout[-3000:]
-    installed = res.task("Install helm 4.1.4 (amd64), verified")
+    installed = res.task("Install verified helm 4.1.4 amd64")
     assert installed["artifact_sha256"] == sha(archive)
     assert installed["sha256"] == sha((real_bin / "helm").read_bytes())
     assert "v4.1.4" in amd64.exec("/usr/local/bin/helm", "version", "--short").stdout
     again = module_ansible.playbook(pb, inv)
-    assert not again.task("Install helm 4.1.4 (amd64), verified")["changed"]
+    assert not again.task("Install verified helm 4.1.4 amd64")["changed"]
 
 
 # ---- module behaviour --------------------------------------------------------------------------------
