@@ -94,6 +94,7 @@ class ConfigValidator:
         self.errors: list[str] = []
 
     def validate(self, config: Any) -> list[str]:
+        """Problems with `config`, each with its path; integer fields given as digit strings become ints in place."""
         self.errors = []
         if not isinstance(config, dict):
             return [f"config: must be a mapping (a kind Cluster), got {type(config).__name__}"]
@@ -112,7 +113,10 @@ class ConfigValidator:
         return self.errors
 
     def _fields(self, path: str, data: dict, fields: dict[str, type]) -> None:
-        for key, value in data.items():
+        for key, value in list(data.items()):
+            if fields.get(key) is int and isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+                # A templated port ("{{ port }}") is a string on ansible-core < 2.19; kind needs a number.
+                value = data[key] = int(value)
             if key not in fields:
                 self.errors.append(f"{path}.{key}: unknown field (kind decodes configs strictly and would refuse it)")
             elif not _is_type(value, fields[key]):

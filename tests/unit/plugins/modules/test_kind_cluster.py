@@ -299,6 +299,16 @@ def test_bad_input_is_refused_before_any_change(capsys, kind, args, message) -> 
     assert not any(call[0] in ("create", "delete", "load") for call in kind.calls)
 
 
+def test_templated_port_strings_become_numbers(capsys, kind) -> None:
+    templated = {**INGRESS_READY, "nodes": [{"role": "control-plane", "extraPortMappings": [
+        {"containerPort": "80", "hostPort": "8080", "listenAddress": "127.0.0.1"}]}]}
+    result = present(capsys, kind, config=templated)
+    assert result["changed"] is True
+    sent = json.loads(kind.state["calls"][1]["stdin"])
+    assert sent["nodes"][0]["extraPortMappings"][0] == {"containerPort": 80, "hostPort": 8080, "listenAddress": "127.0.0.1"}
+    assert present(capsys, kind, config=templated)["config_match"] == "same"
+
+
 def test_config_file_errors_name_their_path(capsys, kind, tmp_path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes:\n- role: master\n- role: worker\n"
