@@ -95,7 +95,7 @@ def _decode_new_style(code: int) -> dict:
 
 def decode_throttled(output: str) -> dict | None:
     """Flags from ``vcgencmd get_throttled`` output (``throttled=0x50005``), or None if unreadable."""
-    _, sep, value = output.strip().partition("=")
+    sep, value = output.strip().partition("=")[1:]
     if not sep:
         return None
     try:

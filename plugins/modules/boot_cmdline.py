@@ -23,14 +23,17 @@ description:
   - Writes a temporary file next to O(path), flushes it to disk and renames it over O(path), so the
     boot partition holds either the old or the new command line, never half of one.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
 attributes:
   check_mode:
     support: full
+    description: Reads and checks the file, reports the change and the diff; writes nothing.
   diff_mode:
     support: full
+    description: The file before and after.
   idempotent:
     support: full
+    description: A second run with the same parameters finds them in place and does not touch the file.
 options:
   path:
     description:
@@ -157,7 +160,7 @@ def argument_spec() -> dict:
         path=dict(type="path", required=True, aliases=["dest"]),
         parameters=dict(type="list", elements="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        multi_value_keys=dict(type="list", elements="str", default=list(DEFAULT_MULTI_VALUE_KEYS)),
+        multi_value_keys=dict(type="list", elements="str", default=list(DEFAULT_MULTI_VALUE_KEYS), no_log=False),
         backup=dict(type="bool", default=False),
     )
 

@@ -25,7 +25,7 @@ description:
   - On a host that is not a Raspberry Pi it returns RV(ansible_facts.raspberry_pi.is_raspberry_pi=false)
     with the generic facts (architectures, OS, memory cgroup, swap) and never fails.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
@@ -36,8 +36,12 @@ attributes:
     support: none
   facts:
     support: full
+  platform:
+    support: full
+    platforms: posix
   idempotent:
     support: full
+    description: Only reads the host.
 options: {}
 notes:
   - Reads files only; runs C(dpkg --print-architecture) and, when it exists, C(vcgencmd get_throttled).
@@ -149,7 +153,7 @@ ansible_facts:
           type: bool
           sample: true
         os:
-          description: Operating system; RV(ansible_facts.raspberry_pi.os.id) is one of V(raspios), V(ubuntu), V(debian), V(other).
+          description: Operating system from C(/etc/os-release); C(id) is one of V(raspios), V(ubuntu), V(debian), V(other).
           returned: always
           type: dict
           sample: {id: raspios, name: Debian GNU/Linux 12 (bookworm), version_id: "12", codename: bookworm}
