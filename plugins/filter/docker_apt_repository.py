@@ -14,8 +14,8 @@ description:
     codename and dpkg architecture.
   - Raspberry Pi OS on C(armhf) (32-bit) uses Docker's C(raspbian) repository; Raspberry Pi OS on
     C(arm64) (64-bit) is plain Debian for Docker and uses the C(debian) repository.
-  - Use the dpkg architecture (C(dpkg --print-architecture)), not C(ansible_architecture): a Pi running
-    a 64-bit kernel with the 32-bit OS reports C(aarch64) but installs C(armhf) packages.
+  - Use the dpkg architecture (C(dpkg --print-architecture)), not C(ansible_architecture), because a Pi
+    running a 64-bit kernel with the 32-bit OS reports C(aarch64) but installs C(armhf) packages.
   - Fails, naming the value, for a distribution or architecture Docker publishes no packages for.
 positional: _input
 options:

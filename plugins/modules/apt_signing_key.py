@@ -19,15 +19,21 @@ description:
     nothing is written; O(dest) and its directory are left as they were.
   - Parses OpenPGP in Python; C(gpg) is not needed on the managed host.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: The key is still fetched and checked in check mode (read-only); only the write is skipped.
   diff_mode:
     support: full
+  platform:
+    support: full
+    platforms: posix
   idempotent:
     support: full
+    description: A second run with the same key and pin changes nothing.
 options:
   url:
     description:

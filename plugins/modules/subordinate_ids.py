@@ -17,14 +17,20 @@ description:
   - A new range is the first gap of O(count) ids at or above O(min_id) that overlaps no other range
     in that file, so ranges given by C(useradd) or by hand are never shared.
 author:
-  - pronk8s developers
+  - pronk8s developers (@pronk8s)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    support: full
+    platforms: posix
   idempotent:
     support: full
+    description: A user who owns a large enough range keeps it; nothing is written a second time.
 options:
   name:
     description: The user (must exist).

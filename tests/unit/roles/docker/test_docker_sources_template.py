@@ -30,7 +30,7 @@ def render(distribution: str, codename: str, arch: str, rpi: bool) -> dict[str, 
     fields = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
-            key, _, value = line.partition(": ")
+            key, _sep, value = line.partition(": ")
             fields[key] = value
     return fields
 
