@@ -44,7 +44,7 @@ attributes:
 options:
   dest:
     description:
-      - Absolute path of the executable to install. Its directory must exist.
+      - Absolute path of the executable to install. Its directory is created (mode C(0755)) when missing.
     type: path
     required: true
   url:
@@ -250,6 +250,11 @@ dest:
   returned: always
   type: str
   sample: /usr/local/bin/kubectl
+created_dirs:
+  description: The directory of O(dest) when it had to be created.
+  returned: when the directory was missing
+  type: str
+  sample: /opt/tools/bin
 sha256:
   description: SHA-256 of the installed file (for an archive, of the extracted member).
   returned: success
@@ -408,7 +413,11 @@ class VerifiedBinary:
             raise InstallError(f"dest {self.dest} is a directory; give the full path of the executable")
         parent = os.path.dirname(self.dest)
         if not os.path.isdir(parent):
-            raise InstallError(f"directory {parent} of dest does not exist")
+            if os.path.lexists(parent):
+                raise InstallError(f"{parent}, the directory of dest, exists but is not a directory")
+            self.result["created_dirs"] = parent
+            if not self.module.check_mode:
+                os.makedirs(parent, mode=0o755, exist_ok=True)
         if self.member and (self.member.startswith("/") or ".." in self.member.split("/")):
             raise InstallError(f"archive_member '{self.member}' must be a relative path without '..'")
 
@@ -572,6 +581,8 @@ class VerifiedBinary:
         directory = os.path.dirname(self.dest)
         prefix = f"{TEMP_PREFIX}{os.path.basename(self.dest)}-"
         now = time.time()
+        if not os.path.isdir(directory):  # check mode, directory still to be created
+            return
         for entry in os.scandir(directory):
             if entry.name.startswith(prefix) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
                 os.unlink(entry.path)

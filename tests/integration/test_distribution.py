@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 VERSION = "0.0.1-pronk8s.test"
 
 
@@ -74,12 +75,19 @@ def test_controller_fetches_each_artifact_once(fleet, module_mirror, module_ansi
     assert module_mirror.stats()["total_bytes"] == stats["total_bytes"], "a warm run must not download"
 
 
-def test_air_gapped_from_a_local_directory(fleet, module_mirror, module_ansible, tmp_path):
-    local = tmp_path / "artifacts"
+def test_mirror_playbook_then_air_gapped_install(fleet, module_mirror, module_ansible, tmp_path):
     for arch in ("amd64", "arm64"):
-        target = local / mirror_path(arch)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(stand_in(arch))
+        module_mirror.publish(mirror_path(arch), stand_in(arch))
+    local = tmp_path / "artifacts"
+    prefetch_vars = {"mirror_dir": str(local), "mirror_tools": ["kind"], "mirror_from_url": module_mirror.url,
+                     "kind_version": VERSION, "pronk8s_artifact_extra_pins": PINS}
+    prefetch = module_ansible.playbook(ROOT / "playbooks" / "mirror.yml", fleet.inventory(), extra_vars=prefetch_vars)
+    assert prefetch.rc == 0, prefetch.stdout[-3000:]
+    for arch in ("amd64", "arm64"):
+        assert (local / mirror_path(arch)).read_bytes() == stand_in(arch)
+    sums = (local / "SHA256SUMS").read_text().splitlines()
+    assert sorted(sums) == sorted(f"{PINS['kind'][VERSION][a]}  {mirror_path(a)}" for a in ("amd64", "arm64"))
+
     module_mirror.reset_stats()
     pb = play(tmp_path, pronk8s_artifact_source="local", pronk8s_artifact_local_dir=str(local),
               kind_install_dir="/opt/airgap/bin")
@@ -96,4 +104,14 @@ def test_air_gapped_from_a_local_directory(fleet, module_mirror, module_ansible,
     assert bad.rc != 0
     assert f"sha256 mismatch for controller file {local / mirror_path('amd64')}: expected {PINS['kind'][VERSION]['amd64']}" in bad.stdout
     amd64_host = next(h for h in fleet.hosts if h.arch == "amd64")
-    assert amd64_host.exec("ls", "/opt/airgap2/bin").stdout == ""
+    assert amd64_host.exec("ls", "/opt/airgap2/bin", check=False).stdout == ""
+
+
+def test_mirror_playbook_stops_before_downloading_an_unpinned_version(fleet, module_mirror, module_ansible, tmp_path):
+    module_mirror.reset_stats()
+    res = module_ansible.playbook(ROOT / "playbooks" / "mirror.yml", fleet.inventory(), extra_vars={
+        "mirror_dir": str(tmp_path / "a"), "mirror_tools": ["kind"], "kind_version": "0.31.0",
+        "kind_arch": "arm", "mirror_from_url": module_mirror.url})
+    assert res.rc != 0
+    assert "kind 0.31.0 has no sha256 pin for arm; pinned versions for arm: 0.8.1, 0.7.0" in res.stdout
+    assert module_mirror.stats()["total_bytes"] == 0 and not (tmp_path / "a").exists()

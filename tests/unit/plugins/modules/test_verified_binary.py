@@ -165,6 +165,12 @@ def test_src_on_the_host(env, tmp_path):
     assert json.load(open(res["receipt"]))["source"] == "https://up/tool"
 
 
-def test_dest_directory_must_exist(env):
-    res = run({**env, "dest": env["dest"] + "/nope/tool", "url": "http://x/tool", "checksum": sha(V1)})
-    assert res["failed"] and "directory" in res["msg"] and "does not exist" in res["msg"]
+def test_missing_directory_is_created_and_a_file_in_its_place_refused(env, server):
+    url = server.publish("v1/tool", V1)
+    dest = os.path.join(os.path.dirname(env["dest"]), "opt", "bin", "tool")
+    would = run({**env, "dest": dest, "url": url, "checksum": sha(V1)}, check=True)
+    assert would["changed"] and not os.path.exists(os.path.dirname(dest))
+    res = run({**env, "dest": dest, "url": url, "checksum": sha(V1)})
+    assert res["changed"] and res["created_dirs"] == os.path.dirname(dest) and open(dest, "rb").read() == V1
+    res = run({**env, "dest": dest + "/x", "url": url, "checksum": sha(V1)})
+    assert res["failed"] and f"{dest}, the directory of dest, exists but is not a directory" in res["msg"]

@@ -1,0 +1,191 @@
+"""Benchmark: installing kubectl, helm and kind on N sshd containers from the local mirror.
+
+Compares, in the same run and on identical fresh fleets, the collection's roles (controller distribution,
+receipts) with a plain playbook doing the same job with ansible.builtin.get_url (checksum) + unarchive.
+Prints cold and warm (no-op) wall time and the bytes the mirror served; then SHA-256 speed against
+`sha256sum` on the same 100 MB file, and the hashing's peak memory.
+
+    source tests/testbed/env.sh && python benchmarks/artifact_install.py [--hosts 8] [--forks 8]
+
+Artifacts: the REAL kubectl v1.35.2 and helm v4.1.4 (amd64, from PyPI, see tests/testbed/real_binaries.sh);
+helm packed into a release-shaped tar.gz pinned by this script; kind is a stand-in of kind's size (no kind
+binary can be had here): a shell script that prints kind's version, padded with random bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLLECTIONS = os.environ.get("PRONK8S_COLLECTIONS", str(ROOT / ".cache" / "collections"))
+sys.path[:0] = [str(ROOT / "tests" / "testbed"), COLLECTIONS]
+
+from fleet import Ansible, Fleet, load_testbed  # noqa: E402
+from mirror import MirrorServer  # noqa: E402
+from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file  # noqa: E402
+
+KIND_VERSION = "0.0.1-bench"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def artifacts(mirror: MirrorServer) -> dict:
+    real = Path(subprocess.run(["bash", str(ROOT / "tests/testbed/real_binaries.sh")], check=True,
+                               capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    kubectl = (real / "kubectl").read_bytes()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        helm = (real / "helm").read_bytes()
+        info = tarfile.TarInfo("linux-amd64/helm")
+        info.size, info.mode = len(helm), 0o755
+        tar.addfile(info, io.BytesIO(helm))
+    helm_tgz = buf.getvalue()
+    kind = (f"#!/bin/sh\necho 'kind v{KIND_VERSION} go1.24 linux/amd64'\nexit 0\n".encode() + os.urandom(10 * 1024 * 1024))
+    paths = {
+        "kubectl": "dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl",
+        "helm": "get.helm.sh/helm-v4.1.4-linux-amd64.tar.gz",
+        "kind": f"github.com/kubernetes-sigs/kind/releases/download/v{KIND_VERSION}/kind-linux-amd64",
+    }
+    for name, data in (("kubectl", kubectl), ("helm", helm_tgz), ("kind", kind)):
+        mirror.publish(paths[name], data)
+    return {
+        "urls": {k: f"{mirror.url}/{v}" for k, v in paths.items()},
+        "sha": {"kubectl": sha(kubectl), "helm": sha(helm_tgz), "kind": sha(kind)},
+        "sizes": {"kubectl": len(kubectl), "helm": len(helm_tgz), "kind": len(kind)},
+    }
+
+
+def collection_playbook(tmp: Path, mirror: MirrorServer, art: dict) -> Path:
+    play = {"name": "tools (pronk8s.platform)", "hosts": "all", "gather_facts": False,
+            "vars": {"pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url,
+                     "helm_version": "4.1.4", "kind_version": KIND_VERSION,
+                     "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": art["sha"]["helm"]}},
+                                                     "kind": {KIND_VERSION: {"amd64": art["sha"]["kind"]}}}},
+            "roles": ["pronk8s.platform.kubectl", "pronk8s.platform.helm", "pronk8s.platform.kind"]}
+    path = tmp / "collection.yml"
+    path.write_text(json.dumps([play]))
+    return path
+
+
+def get_url_playbook(tmp: Path, art: dict) -> Path:
+    """The same job the usual way: get_url with checksum, unarchive for helm, then a version check."""
+    u, s = art["urls"], art["sha"]
+    tasks = [
+        {"name": "kubectl", "ansible.builtin.get_url": {"url": u["kubectl"], "dest": "/usr/local/bin/kubectl",
+                                                        "checksum": f"sha256:{s['kubectl']}", "mode": "0755"}},
+        {"name": "kind", "ansible.builtin.get_url": {"url": u["kind"], "dest": "/usr/local/bin/kind",
+                                                     "checksum": f"sha256:{s['kind']}", "mode": "0755"}},
+        {"name": "helm archive", "ansible.builtin.get_url": {"url": u["helm"], "dest": "/opt/helm-v4.1.4.tar.gz",
+                                                             "checksum": f"sha256:{s['helm']}", "mode": "0644"}},
+        {"name": "helm", "ansible.builtin.unarchive": {"src": "/opt/helm-v4.1.4.tar.gz", "remote_src": True,
+                                                       "dest": "/usr/local/bin", "include": ["linux-amd64/helm"],
+                                                       "extra_opts": ["--strip-components=1"]}},
+        {"name": "versions", "ansible.builtin.command": {"argv": ["/usr/local/bin/{{ item.0 }}", "{{ item.1 }}"]},
+         "loop": [["kubectl", "version"], ["helm", "version"], ["kind", "version"]], "changed_when": False},
+    ]
+    tasks[-1]["loop"][0] = ["kubectl", "version --client"]
+    tasks[-1]["ansible.builtin.command"] = {"argv": "{{ ['/usr/local/bin/' ~ item.0] + item.1.split() }}"}
+    path = tmp / "get_url.yml"
+    path.write_text(json.dumps([{"name": "tools (get_url)", "hosts": "all", "gather_facts": False, "tasks": tasks}]))
+    return path
+
+
+def timed(ansible: Ansible, playbook: Path, inventory: Path, forks: int, env: dict) -> float:
+    t0 = time.monotonic()
+    res = ansible.playbook(playbook, inventory, "--forks", str(forks), env=env)
+    elapsed = time.monotonic() - t0
+    if res.rc != 0:
+        raise SystemExit(f"{playbook.name} failed:\n{res.stdout[-4000:]}\n{res.stderr[-2000:]}")
+    return elapsed
+
+
+HASH_CHILD = """
+import resource, sys
+sys.path.insert(0, sys.argv[2])
+from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sha256_file(sys.argv[1])
+print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def hashing(size_mb: int = 100) -> dict:
+    with tempfile.NamedTemporaryFile(dir="/var/tmp", delete=False) as handle:
+        for _ in range(size_mb):
+            handle.write(os.urandom(1024 * 1024))
+        path = handle.name
+    try:
+        ours, theirs = [], []
+        for _ in range(3):
+            t0 = time.monotonic()
+            a = sha256_file(path)
+            ours.append(time.monotonic() - t0)
+            t0 = time.monotonic()
+            b = subprocess.run(["sha256sum", path], check=True, capture_output=True, text=True).stdout.split()[0]
+            theirs.append(time.monotonic() - t0)
+            assert a == b
+        # Peak memory of a fresh process hashing the file: flat means it does not grow with the file.
+        before, after = map(int, subprocess.run([sys.executable, "-c", HASH_CHILD, path, COLLECTIONS], check=True,
+                                                capture_output=True, text=True).stdout.split())
+        return {"file_mb": size_mb, "sha256_file_s": min(ours), "sha256sum_s": min(theirs),
+                "speed_ratio": min(theirs) / min(ours), "rss_before_mb": before / 1024, "rss_after_mb": after / 1024}
+    finally:
+        os.unlink(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=8)
+    parser.add_argument("--forks", type=int, default=8)
+    args = parser.parse_args()
+    bed = load_testbed()
+    tmp = Path(tempfile.mkdtemp(prefix="pronk8s-bench-"))
+    ansible = Ansible(bed, tmp)
+    results: dict = {"hosts": args.hosts, "forks": args.forks}
+    with MirrorServer(tmp / "mirror", bind=bed.gateway) as mirror:
+        art = artifacts(mirror)
+        results["artifact_bytes"] = sum(art["sizes"].values())
+        for label, playbook in (("collection", collection_playbook(tmp, mirror, art)), ("get_url", get_url_playbook(tmp, art))):
+            fleet = Fleet(bed, tmp)
+            try:
+                fleet.start("sshd", args.hosts, prefix=f"bench-{label.replace('_', '')}")
+                inventory = fleet.inventory()
+                env = {"XDG_CACHE_HOME": str(tmp / f"cache-{label}")}
+                mirror.reset_stats()
+                cold = timed(ansible, playbook, inventory, args.forks, env)
+                served_cold = mirror.stats()["total_bytes"]
+                warm = min(timed(ansible, playbook, inventory, args.forks, env) for _ in range(2))
+                results[label] = {"cold_s": round(cold, 2), "warm_s": round(warm, 2), "mirror_bytes": served_cold,
+                                  "mirror_bytes_warm": mirror.stats()["total_bytes"] - served_cold}
+            finally:
+                fleet.cleanup()
+    results["warm_ratio"] = round(results["collection"]["warm_s"] / results["get_url"]["warm_s"], 2)
+    results["hashing"] = hashing()
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "artifact_install.json").write_text(json.dumps(results, indent=2))
+    c, g, h = results["collection"], results["get_url"], results["hashing"]
+    print(f"{args.hosts} hosts, forks {args.forks}; one copy of the three artifacts = {results['artifact_bytes']:,} bytes")
+    print(f"{'':22}{'cold s':>9}{'warm s':>9}{'mirror bytes (cold)':>22}{'warm bytes':>12}")
+    for label, r in (("pronk8s.platform roles", c), ("get_url + unarchive", g)):
+        print(f"{label:22}{r['cold_s']:9.2f}{r['warm_s']:9.2f}{r['mirror_bytes']:22,}{r['mirror_bytes_warm']:12,}")
+    print(f"warm ratio (roles / get_url): {results['warm_ratio']} (goal <= 0.6)")
+    print(f"sha256 of {h['file_mb']} MB: sha256_file {h['sha256_file_s']:.3f} s, sha256sum {h['sha256sum_s']:.3f} s, "
+          f"speed ratio {h['speed_ratio']:.2f} (goal >= 0.9)")
+    print(f"memory while hashing {h['file_mb']} MB: peak RSS {h['rss_before_mb']:.1f} MB before, {h['rss_after_mb']:.1f} MB after")
+
+
+if __name__ == "__main__":
+    main()
