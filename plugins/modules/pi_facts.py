@@ -175,6 +175,7 @@ ansible_facts:
           description:
             - Active swap areas from C(/proc/swaps), and the swap providers installed
               (V(dphys-swapfile), V(zram-tools), V(systemd-zram-generator), V(zram-config), V(rpi-swap)).
+            - C(zram) is true when a zram device is active or a provider that can make one is installed.
           returned: always
           type: dict
           sample:
