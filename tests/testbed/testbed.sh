@@ -35,7 +35,9 @@ ensure_binfmt() {
 ensure_network() {
   docker network inspect "$PRONK8S_NETWORK" >/dev/null 2>&1 && return
   log "creating docker network $PRONK8S_NETWORK ($PRONK8S_SUBNET)"
-  docker network create --subnet "$PRONK8S_SUBNET" --gateway "$PRONK8S_GATEWAY" "$PRONK8S_NETWORK" >/dev/null
+  # Dynamic addresses come from the lower half; the upper half is free for fixed ones (the demo fleet: .250-.252).
+  docker network create --subnet "$PRONK8S_SUBNET" --ip-range "${PRONK8S_SUBNET%.*}.0/25" \
+    --gateway "$PRONK8S_GATEWAY" "$PRONK8S_NETWORK" >/dev/null
 }
 
 image_label() { docker image inspect -f '{{ index .Config.Labels "pronk8s.inputs" }}' "$1" 2>/dev/null || true; }
