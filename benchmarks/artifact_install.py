@@ -111,13 +111,16 @@ def timed(ansible: Ansible, playbook: Path, inventory: Path, forks: int, env: di
     return elapsed
 
 
+# VmHWM (peak resident set) of a fresh process: ru_maxrss would carry the parent's peak across fork+exec.
 HASH_CHILD = """
-import resource, sys
+import sys
 sys.path.insert(0, sys.argv[2])
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+before = hwm()
 sha256_file(sys.argv[1])
-print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(before, hwm())
 """
 
 
