@@ -136,12 +136,12 @@ diff:
 
 import hashlib
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.urls import fetch_url
 
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import write_atomic
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     OpenPGPError,
     dearmor,
@@ -241,24 +241,13 @@ class AptSigningKey:
         if before != keyring:
             self.result["changed"] = True
             if not self.module.check_mode:
-                self._atomic_write(keyring)
+                # Only now, after the pin matched, may the keyrings directory be created.
+                write_atomic(self.module, self.dest, keyring, make_dirs=True)
         file_args = self.module.load_file_common_arguments({"path": self.dest, "mode": self.params["mode"]})
         if os.path.exists(self.dest):
             self.result["changed"] = self.module.set_fs_attributes_if_different(file_args, self.result["changed"])
         elif self.module.check_mode:
             self.result["changed"] = True
-
-    def _atomic_write(self, keyring: bytes) -> None:
-        directory = os.path.dirname(self.dest) or "."
-        try:
-            os.makedirs(directory, mode=0o755, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".apt_signing_key.")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(keyring)
-            os.chmod(tmp, 0o644)
-            self.module.atomic_move(tmp, self.dest)
-        except OSError as exc:
-            self.fail(f"dest: cannot write {self.dest}: {to_native(exc)}")
 
 
 def main() -> None:

@@ -92,13 +92,13 @@ diff:
   sample: [{before_header: /etc/subuid, after_header: /etc/subuid, before: "", after: "alice:100000:65536\n"}]
 """
 
-import os
 import pwd
-import tempfile
 from dataclasses import dataclass
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import write_atomic
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -167,7 +167,7 @@ class SubordinateIds:
             if after != before:
                 result["changed"] = True
                 if not self.module.check_mode:
-                    self._write(path, after)
+                    write_atomic(self.module, path, after.encode("utf-8"))
         return result
 
     def ensure(self, text: str) -> tuple[IdRange, str]:
@@ -192,17 +192,6 @@ class SubordinateIds:
             return ""
         except OSError as exc:
             self.module.fail_json(msg=f"cannot read {path}: {to_native(exc)}")
-
-    def _write(self, path: str, text: str) -> None:
-        directory = os.path.dirname(path) or "."
-        try:
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".subordinate_ids.")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.chmod(tmp, 0o644)
-            self.module.atomic_move(tmp, path)
-        except OSError as exc:
-            self.module.fail_json(msg=f"cannot write {path}: {to_native(exc)}")
 
 
 def main() -> None:
