@@ -126,12 +126,12 @@ print(before, hwm())
 
 def hashing(size_mb: int = 100) -> dict:
     with tempfile.NamedTemporaryFile(dir="/var/tmp", delete=False) as handle:
-        for _ in range(size_mb):
+        for _mb in range(size_mb):
             handle.write(os.urandom(1024 * 1024))
         path = handle.name
     try:
         ours, theirs = [], []
-        for _ in range(3):
+        for _round in range(3):
             t0 = time.monotonic()
             a = sha256_file(path)
             ours.append(time.monotonic() - t0)
@@ -169,7 +169,7 @@ def main() -> None:
                 mirror.reset_stats()
                 cold = timed(ansible, playbook, inventory, args.forks, env)
                 served_cold = mirror.stats()["total_bytes"]
-                warm = min(timed(ansible, playbook, inventory, args.forks, env) for _ in range(2))
+                warm = min(timed(ansible, playbook, inventory, args.forks, env) for _run in range(2))
                 results[label] = {"cold_s": round(cold, 2), "warm_s": round(warm, 2), "mirror_bytes": served_cold,
                                   "mirror_bytes_warm": mirror.stats()["total_bytes"] - served_cold}
             finally:

@@ -285,7 +285,6 @@ def test_zip_and_xz_archives(run, module_mirror, amd64):
 # ---- catalog rules through the roles -----------------------------------------------------------------
 
 
-
 def test_unpinned_version_fails_before_download(module_ansible, module_mirror, amd64, inv, tmp_path, installed_v1):
     module_mirror.reset_stats()
     res = module_ansible.playbook(_role_play(tmp_path, "kubectl", kubectl_version="1.99.0", kubectl_arch="arm",

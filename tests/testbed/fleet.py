@@ -98,7 +98,7 @@ class Fleet:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             probe = subprocess.run(
-                ["ssh", *self.ssh_options(), f"root@{host.address}", "true"], capture_output=True)
+                ["ssh", *self.ssh_options(), f"root@{host.address}", "true"], capture_output=True, check=False)
             if probe.returncode == 0:
                 return
             time.sleep(0.5)
@@ -123,7 +123,7 @@ class Fleet:
 
     def cleanup(self) -> None:
         if self.hosts:
-            subprocess.run(["docker", "rm", "-f", *[h.container for h in self.hosts]], capture_output=True)
+            subprocess.run(["docker", "rm", "-f", *[h.container for h in self.hosts]], capture_output=True, check=False)
             self.hosts.clear()
 
 
@@ -153,7 +153,7 @@ class Ansible:
         argv = ["ansible-playbook", "-i", str(inventory), str(playbook), *args]
         if extra_vars:
             argv += ["-e", json.dumps(extra_vars)]
-        proc = subprocess.run(argv, capture_output=True, text=True, env={**self.env, **(env or {})}, cwd=ROOT)
+        proc = subprocess.run(argv, capture_output=True, text=True, env={**self.env, **(env or {})}, cwd=ROOT, check=False)
         results = []
         try:
             doc = json.loads(proc.stdout)
@@ -164,5 +164,3 @@ class Ansible:
         except json.JSONDecodeError:
             pass
         return AnsibleResult(proc.returncode, proc.stdout, proc.stderr, results)
-
-

@@ -66,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(urlsplit(self.path).path)
         fault = None
         if path.startswith("/_fault/"):
-            _, _, fault, path = path.split("/", 3)
+            fault, path = path.split("/", 3)[2:]
             path = "/" + path
         if fault in ("404", "500"):
             self.send_response(int(fault))

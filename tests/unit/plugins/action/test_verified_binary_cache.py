@@ -11,7 +11,6 @@ import multiprocessing
 import os
 from types import SimpleNamespace
 
-import pytest
 from ansible_collections.pronk8s.platform.plugins.action.verified_binary import ActionModule
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadOptions
 from mirror import MirrorServer
@@ -32,10 +31,10 @@ def fetch(cache_dir: str, url: str, digest: str, queue) -> None:
 def run_forks(n: int, cache_dir: str, url: str, digest: str) -> list[str]:
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=fetch, args=(cache_dir, url, digest, queue)) for _ in range(n)]
+    procs = [ctx.Process(target=fetch, args=(cache_dir, url, digest, queue)) for _proc in range(n)]
     for p in procs:
         p.start()
-    results = [queue.get(timeout=60) for _ in procs]
+    results = [queue.get(timeout=60) for _proc in procs]
     for p in procs:
         p.join()
     return results

@@ -16,7 +16,7 @@ def test_round_trip_and_corruption(tmp_path):
     receipt = receipts.Receipt(dest="/x", sha256="a" * 64, artifact_sha256="b" * 64, archive_member="m", version="1")
     receipts.write(path, receipt)
     assert receipts.read(path) == receipt
-    assert [f for f in os.listdir(os.path.dirname(path))] == ["x.json"]  # no temp file left behind
+    assert os.listdir(os.path.dirname(path)) == ["x.json"]  # no temp file left behind
     with open(path, "w") as handle:
         handle.write("{not json")
     assert receipts.read(path) is None

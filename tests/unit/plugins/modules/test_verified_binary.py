@@ -123,7 +123,8 @@ def test_failures_leave_everything_as_it_was(env, server, case):
     res = run({**env, **args})
     assert res["failed"]
     expected = {
-        "mismatch": f"sha256 mismatch for {url2}: expected {'c' * 64}, got {sha(V2)} ({len(V2)} bytes received); {env['dest']} and its receipt were left unchanged",
+        "mismatch": (f"sha256 mismatch for {url2}: expected {'c' * 64}, got {sha(V2)} ({len(V2)} bytes received); "
+                     f"{env['dest']} and its receipt were left unchanged"),
         "404": f"HTTP 404 Not Found fetching {url2}.missing (expected sha256:{sha(V2)}); {env['dest']} and its receipt were left unchanged",
         "validate": "failed its validation (false ",
         "validate_contains": "does not report 'tool v3'",
