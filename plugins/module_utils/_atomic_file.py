@@ -11,24 +11,58 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Callable
 
 from ansible.module_utils.common.text.converters import to_native
 
 
+def replace_file(path: str, data: bytes, mode: int | None = 0o644, make_dirs: bool = False,
+                 move: Callable[[str, str], None] = os.replace) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk and move it into place.
+
+    ``mode`` None leaves the temporary file's mode alone (FAT boot partitions refuse chmod). ``move`` is
+    os.replace, or AnsibleModule.atomic_move (which keeps an existing file's owner, mode and SELinux
+    context). The directory is synced after the move so the rename survives a power cut (Pis lose power
+    without warning). Raises OSError; the temporary file never outlives a failure.
+    """
+    directory = os.path.dirname(path) or "."
+    if make_dirs:
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".pronk8s.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        move(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the rename has happened all the same
+    finally:
+        os.close(fd)
+
+
 def write_atomic(module, path: str, data: bytes, mode: int = 0o644, make_dirs: bool = False) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and move it into place; fails the module on error.
+    """replace_file through AnsibleModule.atomic_move; fails the module on error.
 
     ``make_dirs`` creates missing parent directories (mode 0755) first. An existing ``path`` keeps its
     owner and mode (AnsibleModule.atomic_move copies them); a new one gets ``mode``.
     """
-    directory = os.path.dirname(path) or "."
     try:
-        if make_dirs:
-            os.makedirs(directory, mode=0o755, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".pronk8s.")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        module.atomic_move(tmp, path)
+        replace_file(path, data, mode=mode, make_dirs=make_dirs, move=module.atomic_move)
     except OSError as exc:
         module.fail_json(msg=f"cannot write {path}: {to_native(exc)}")

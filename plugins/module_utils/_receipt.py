@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
+
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 
 RECEIPT_FORMAT = 1
 ROOT_RECEIPT_DIR = "/var/lib/pronk8s/receipts"
@@ -75,19 +76,6 @@ def read(path: str) -> Receipt | None:
 
 
 def write(path: str, receipt: Receipt) -> None:
-    """Write atomically: temp file in the same directory, fsync, rename."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o755, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".receipt-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(receipt), handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write atomically (temp file, fsync, rename, directory sync), creating the receipt directory."""
+    data = (json.dumps(asdict(receipt), indent=2, sort_keys=True) + "\n").encode("utf-8")
+    replace_file(path, data, mode=0o644, make_dirs=True)

@@ -140,12 +140,12 @@ diff:
 
 import os
 import shutil
-import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._boot_cmdline import (
     DEFAULT_MULTI_VALUE_KEYS,
     CmdlineError,
@@ -245,34 +245,11 @@ class BootCmdline:
         return backup
 
     def _write(self, text: str) -> None:
-        directory = os.path.dirname(self.path) or "."
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".cmdline.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            self.module.atomic_move(tmp, self.path)
+            # mode None: a FAT boot partition refuses chmod; atomic_move keeps the file's attributes.
+            replace_file(self.path, text.encode("utf-8"), mode=None, move=self.module.atomic_move)
         except OSError as exc:
             self.fail(f"cannot write {self.path}: {to_native(exc)}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        self._sync_directory(directory)
-
-    @staticmethod
-    def _sync_directory(directory: str) -> None:
-        """Make the rename itself durable: Pis lose power without warning."""
-        try:
-            fd = os.open(directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass  # some file systems refuse fsync on a directory; the rename still happened
-        finally:
-            os.close(fd)
 
 
 def main() -> None:
