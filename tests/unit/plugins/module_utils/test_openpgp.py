@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
@@ -55,7 +56,6 @@ def test_binary_is_kept_as_is(key: TestKey) -> None:
 def test_crc24_matches_the_armor_checksum(key: TestKey) -> None:
     lines = key.armored.decode().splitlines()
     checksum = next(line for line in lines if line.startswith("=") and len(line) == 5)
-    import base64
     assert crc24(key.binary) == int.from_bytes(base64.b64decode(checksum[1:]), "big")
 
 
