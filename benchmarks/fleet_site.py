@@ -22,6 +22,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -206,6 +207,7 @@ def main() -> None:
                               flush=True)
         finally:
             fleet.cleanup()
+    shutil.rmtree(tmp, ignore_errors=True)  # the mirror's copy of the artifacts and the controller cache
     report["load_after"] = os.getloadavg()
     report["warm"] = [r.as_dict() for r in runs]
     out = ROOT / "benchmarks" / "results"
