@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +30,7 @@ sys.path[:0] = [str(ROOT / "tests" / "testbed"), COLLECTIONS]
 
 from fleet import Ansible, Fleet, load_testbed  # noqa: E402
 from mirror import MirrorServer  # noqa: E402
+from real_artifacts import helm_archive, real_binaries  # noqa: E402
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file  # noqa: E402
 
 KIND_VERSION = "0.0.1-bench"
@@ -42,16 +41,9 @@ def sha(data: bytes) -> str:
 
 
 def artifacts(mirror: MirrorServer) -> dict:
-    real = Path(subprocess.run(["bash", str(ROOT / "tests/testbed/real_binaries.sh")], check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    real = real_binaries()
     kubectl = (real / "kubectl").read_bytes()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        helm = (real / "helm").read_bytes()
-        info = tarfile.TarInfo("linux-amd64/helm")
-        info.size, info.mode = len(helm), 0o755
-        tar.addfile(info, io.BytesIO(helm))
-    helm_tgz = buf.getvalue()
+    helm_tgz = helm_archive(real)
     kind = (f"#!/bin/sh\necho 'kind v{KIND_VERSION} go1.24 linux/amd64'\nexit 0\n".encode() + os.urandom(10 * 1024 * 1024))
     paths = {
         "kubectl": "dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl",

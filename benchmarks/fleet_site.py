@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -36,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests" / "testbed"))
 
 from fleet import Ansible, Fleet, Host, load_testbed  # noqa: E402
 from mirror import MirrorServer  # noqa: E402
+from real_artifacts import helm_archive, real_binaries  # noqa: E402
 
 KUBECTL_PATH = "dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl"
 HELM_PATH = "get.helm.sh/helm-v4.1.4-linux-amd64.tar.gz"
@@ -43,20 +41,14 @@ HELM_PATH = "get.helm.sh/helm-v4.1.4-linux-amd64.tar.gz"
 
 def publish_tools(mirror: MirrorServer) -> dict:
     """Publish the real kubectl and a helm tar.gz; return the play variables that install them."""
-    real = Path(subprocess.run(["bash", str(ROOT / "tests/testbed/real_binaries.sh")], check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    real = real_binaries()
     mirror.publish(KUBECTL_PATH, real / "kubectl")
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        helm = (real / "helm").read_bytes()
-        info = tarfile.TarInfo("linux-amd64/helm")
-        info.size, info.mode = len(helm), 0o755
-        tar.addfile(info, io.BytesIO(helm))
-    mirror.publish(HELM_PATH, buf.getvalue())
+    archive = helm_archive(real)
+    mirror.publish(HELM_PATH, archive)
     return {"workstation_docker": False, "workstation_tools": ["kubectl", "helm"],
             "kubectl_version": "1.35.2", "helm_version": "4.1.4",
             "pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url,
-            "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": hashlib.sha256(buf.getvalue()).hexdigest()}}}}
+            "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": hashlib.sha256(archive).hexdigest()}}}}
 
 
 def workstations_inventory(fleet: Fleet, hosts: list[Host], group_vars: dict) -> Path:

