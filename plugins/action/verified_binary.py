@@ -23,7 +23,8 @@ from typing import Iterator
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, digest_for, parse_spec
+from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, parse_spec
+from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import resolve as resolve_checksum
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
     DownloadError,
     DownloadOptions,
@@ -33,9 +34,6 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
 
 MODULE = "pronk8s.platform.verified_binary"
-# Options only this plugin reads; the module accepts and ignores them.
-DOWNLOAD_KEYS = ("timeout", "retries", "retry_delay", "validate_certs", "use_proxy", "headers", "url_username",
-                 "url_password", "force_basic_auth", "client_cert", "client_key", "ca_path")
 
 
 def default_cache_dir() -> str:
@@ -69,9 +67,10 @@ class ActionModule(ActionBase):
         return mode == "auto" and len(task_vars.get("ansible_play_hosts_all") or []) > 1
 
     def _distribute(self, args: dict, controller_src: bool, task_vars: dict) -> dict:
-        opts = self._download_options(args)
+        opts = DownloadOptions.from_params(args)
         origin = args.get("url") or self._find_src(args["src"])
-        digest = self._resolve_digest(args, origin, opts)
+        spec = parse_spec(str(args.get("checksum", "")))
+        digest = resolve_checksum(spec, origin, lambda url: fetch_text(url, opts))
         args = {**args, "checksum": f"sha256:{digest}"}
 
         probe = self._probe(args, task_vars)
@@ -123,26 +122,6 @@ class ActionModule(ActionBase):
             return to_text(self._find_needle("files", src))
         except Exception as exc:  # AnsibleError and friends: say which file was not found
             raise AnsibleActionFail(f"src {src} was not found on the controller: {exc}") from exc
-
-    @staticmethod
-    def _download_options(args: dict) -> DownloadOptions:
-        opts = DownloadOptions()
-        for key in DOWNLOAD_KEYS:
-            if args.get(key) is not None:
-                setattr(opts, key, args[key])
-        return opts
-
-    @staticmethod
-    def _resolve_digest(args: dict, origin: str, opts: DownloadOptions) -> str:
-        spec = parse_spec(str(args.get("checksum", "")))
-        if spec.digest:
-            return spec.digest
-        if "://" in spec.source:
-            text = fetch_text(spec.source, opts)
-        else:
-            with open(spec.source, encoding="utf-8", errors="replace") as handle:
-                text = handle.read(1024 * 1024)
-        return digest_for(text, os.path.basename(origin.split("?", 1)[0]), spec.source)
 
     def _cached(self, url: str, digest: str, opts: DownloadOptions) -> str:
         """Path of the verified artifact in the controller cache, downloading it at most once."""

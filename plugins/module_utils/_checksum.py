@@ -18,6 +18,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import EMPTY_SHA256, is_sha256
 
@@ -107,3 +108,22 @@ def digest_for(text: str, filename: str, source: str) -> str:
     if digest == EMPTY_SHA256:
         raise ChecksumError(f"checksum file {source} gives the sha256 of an empty file for '{filename}'")
     return digest
+
+
+def resolve(spec: ChecksumSpec, origin: str, fetch: Callable[[str], str]) -> str:
+    """The digest `spec` pins for the artifact at `origin` (URL or path; its base name is looked up).
+
+    `fetch` reads a checksum file given by URL; one given by path is read from this machine's disk.
+    """
+    if spec.digest:
+        return spec.digest
+    source = spec.source
+    if "://" in source:
+        text = fetch(source)
+    else:
+        try:
+            with open(source, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1024 * 1024)
+        except OSError as exc:
+            raise ChecksumError(f"cannot read checksum file {source}: {exc.strerror}") from exc
+    return digest_for(text, posixpath.basename(origin.split("?", 1)[0]), source)

@@ -53,6 +53,15 @@ class DownloadOptions:
     client_key: str | None = None
     ca_path: str | None = None
 
+    @classmethod
+    def from_params(cls, params: dict) -> "DownloadOptions":
+        """From module parameters or task arguments: each option given (not None) overrides the default."""
+        opts = cls()
+        for name in cls.__dataclass_fields__:
+            if params.get(name) is not None:
+                setattr(opts, name, params[name])
+        return opts
+
 
 @dataclass
 class DownloadResult:

@@ -329,9 +329,9 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._archive import A
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import (
     ChecksumError,
     ChecksumSpec,
-    digest_for,
     parse_spec,
 )
+from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import resolve as resolve_checksum
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
     DownloadError,
     DownloadOptions,
@@ -393,13 +393,7 @@ class VerifiedBinary:
         self.origin: str = p["origin"] or p["url"] or p["src"]
         self.spec: ChecksumSpec = parse_spec(p["checksum"])
         self.receipt_file = receipts.receipt_path(p["receipt_dir"] or receipts.default_receipt_dir(), self.dest)
-        self.download_opts = DownloadOptions(
-            timeout=p["timeout"], retries=p["retries"], retry_delay=p["retry_delay"],
-            validate_certs=p["validate_certs"], use_proxy=p["use_proxy"], headers=p["headers"] or {},
-            url_username=p["url_username"], url_password=p["url_password"],
-            force_basic_auth=p["force_basic_auth"], client_cert=p["client_cert"],
-            client_key=p["client_key"], ca_path=p["ca_path"],
-        )
+        self.download_opts = DownloadOptions.from_params(p)
         self.result: dict = dict(
             changed=False, dest=self.dest, name=self.name, version=self.version, url=self.origin,
             receipt=self.receipt_file, tampered=False, artifact_needed=False, downloaded_bytes=0,
@@ -485,7 +479,7 @@ class VerifiedBinary:
         staged = None
         try:
             artifact_sha, size = self._obtain(artifact)
-            expected = self._expected_digest()
+            expected = resolve_checksum(self.spec, self.origin, lambda url: fetch_text(url, self.download_opts))
             if artifact_sha != expected:
                 raise InstallError(
                     f"sha256 mismatch for {self.origin}: expected {expected}, got {artifact_sha} "
@@ -526,21 +520,6 @@ class VerifiedBinary:
             shutil.copyfileobj(source, writer, 1024 * 1024)
         self.result["distributed_from"] = "host"
         return writer.hexdigest(), writer.size
-
-    def _expected_digest(self) -> str:
-        if self.spec.digest:
-            return self.spec.digest
-        source = self.spec.source
-        filename = os.path.basename(self.origin.split("?", 1)[0])
-        if "://" in source:
-            text = fetch_text(source, self.download_opts)
-        else:
-            try:
-                with open(source, encoding="utf-8", errors="replace") as handle:
-                    text = handle.read(1024 * 1024)
-            except OSError as exc:
-                raise InstallError(f"cannot read checksum file {source}: {exc.strerror}") from exc
-        return digest_for(text, filename, source)
 
     def _validate_new(self, path: str) -> None:
         command = self.module.params["validate"]

@@ -8,6 +8,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import 
     digest_for,
     parse_checksum_file,
     parse_spec,
+    resolve,
 )
 
 HEX = "924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277"
@@ -54,3 +55,21 @@ def test_digest_for_matches_base_names_and_explains_misses():
         digest_for("<html>not found</html>", "kubectl", "u")
     with pytest.raises(ChecksumError, match="gives the sha256 of an empty file"):
         digest_for(f"{EMPTY}  kind-linux-arm\n", "kind-linux-arm", "u")
+
+
+def test_resolve_from_a_url_a_path_or_a_literal(tmp_path):
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text(f"{HEX}  kubectl\n")
+    fetched = []
+
+    def fetch(url):
+        fetched.append(url)
+        return f"SHA256 (kubectl) = {HEX}\n"
+
+    assert resolve(parse_spec(HEX), "https://x/kubectl", fetch) == HEX
+    assert resolve(parse_spec(str(sums)), "https://x/kubectl?arch=1", fetch) == HEX
+    assert fetched == []
+    assert resolve(parse_spec("https://x/sums"), "/srv/a/kubectl", fetch) == HEX
+    assert fetched == ["https://x/sums"]
+    with pytest.raises(ChecksumError, match=f"cannot read checksum file {tmp_path}/missing"):
+        resolve(parse_spec(str(tmp_path / "missing")), "kubectl", fetch)
