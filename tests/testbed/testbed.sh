@@ -80,7 +80,8 @@ set_image_arch() {
 
 built_image() {
   local name=$1 tag=$2 from=$3 want
-  want=$(inputs_hash "images/$name/Dockerfile" $(cd "$HERE" && find "images/$name" -type f ! -name Dockerfile | sort) && image_label "$from" | cut -c1-8)
+  # The image's own inputs plus its base's label: a rebuilt base rebuilds what is built on it.
+  want="$(inputs_hash "images/$name/Dockerfile" $(cd "$HERE" && find "images/$name" -type f ! -name Dockerfile | sort))-$(image_label "$from" | cut -c1-8)"
   [[ "$(image_label "$tag")" == "$want" ]] && { log "image $tag cached"; return; }
   log "building $tag"
   docker build -q --build-arg "BASE=$from" --label "pronk8s.inputs=$want" -t "$tag" "$HERE/images/$name" >/dev/null
