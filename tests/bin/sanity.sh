@@ -4,7 +4,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../testbed/env.sh"
 # Outside the repository: inside it, ansible-test would ask git, which ignores the copy.
-dest="$PRONK8S_CACHE/sanity/ansible_collections/pronk8s/platform"
+# PRONK8S_SANITY_DIR lets parallel runs (several work trees) keep their copies apart.
+dest="${PRONK8S_SANITY_DIR:-$PRONK8S_CACHE/sanity}/ansible_collections/pronk8s/platform"
 rm -rf "$dest" && mkdir -p "$dest"
 (cd "$PRONK8S_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$dest")
 # A virtualenv of its own: ansible-test pins its linters (pylint, yamllint...) and --requirements installs
