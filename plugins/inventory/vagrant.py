@@ -245,6 +245,18 @@ def parse_status(text: str) -> list[dict[str, Any]]:
     return list(machines.values())
 
 
+def check_machine_names(machines: list[dict[str, Any]]) -> None:
+    """Refuse machine names that start with '-': on `vagrant ssh-config NAME` they would be read as options.
+
+    `--` would not help: bin/vagrant looks for --machine-readable, --debug, --help... anywhere in its arguments.
+    """
+    flags = [m["name"] for m in machines if m["name"].startswith("-")]
+    if flags:
+        raise VagrantError("machine name(s) %s start with '-' and would be read as vagrant options "
+                           "(`vagrant ssh-config %s`); rename them in the Vagrantfile"
+                           % (", ".join(repr(name) for name in flags), flags[0]))
+
+
 def _ssh_config_value(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
@@ -389,6 +401,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         env = self._environment(root)
         self._check_root(root, env)
         machines = parse_status(self._vagrant(["status", "--machine-readable"], root, env))
+        check_machine_names(machines)
         running_states = self.get_option("running_states")
         running = [m["name"] for m in machines if m["state"] in running_states]
         if running:

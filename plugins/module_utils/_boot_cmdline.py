@@ -17,6 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 INIT_SEPARATOR = "--"
+# The kernel copies the command line into a buffer of COMMAND_LINE_SIZE bytes, NUL included, and cuts
+# what does not fit: 2048 on arm64 and x86 (arch/*/include/uapi/asm/setup.h), so 2047 bytes of text.
+# 32-bit ARM kernels have 1024. The Raspberry Pi firmware also prepends its own parameters.
+COMMAND_LINE_SIZE = 2048
 # Keys that legitimately appear several times with different values (console=serial0 console=tty1,
 # cgroup_enable=cpuset cgroup_enable=memory): for these, key=value means "this exact pair".
 DEFAULT_MULTI_VALUE_KEYS = ("cgroup_enable", "cgroup_disable", "console")
@@ -159,6 +163,15 @@ class KernelCmdline:
             self.removed.append(self.tokens[first])
             self.tokens[first] = param
             self.added.append(param)
+
+
+def check_length(line: str, path: str, max_bytes: int) -> None:
+    """Refuse a command line the kernel would cut short (it keeps max_bytes bytes and drops the rest)."""
+    size = len(line.rstrip("\r\n").encode("utf-8"))
+    if size > max_bytes:
+        raise CmdlineError(f"{path}: the new command line would be {size} bytes, over the kernel's limit of {max_bytes} "
+                           f"(COMMAND_LINE_SIZE {max_bytes + 1} with its NUL); the kernel would cut it short. "
+                           "Remove parameters, or set max_bytes for a kernel with another limit")
 
 
 def check_file_text(text: str, path: str) -> None:

@@ -2,10 +2,11 @@
 # Copyright: (c) 2026, pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# PRIVATE TO THIS COLLECTION: helpers for the kind_cluster module (the kind CLI wrapper, the
-# validation of kind Cluster configs and the fingerprint records). Not a public API; may change
+# PRIVATE TO THIS COLLECTION: the pure logic of the kind_cluster module: kind's rules for names and
+# Cluster configs, node naming, fingerprints, the record file, and reading kind's output (version,
+# load messages). The module itself runs kind (its KindCLI class). Not a public API; may change
 # without notice. Import only from plugins of pronk8s.platform.
-"""The kind side of pronk8s.platform.kind_cluster: config rules, node naming, CLI runner, records."""
+"""kind's rules and outputs for pronk8s.platform.kind_cluster: config validation, node naming, fingerprints, records."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ NAME_MAX = 50
 API_VERSION = "kind.x-k8s.io/v1alpha4"
 ROLES = ("control-plane", "worker")
 LB_ROLE = "external-load-balancer"
+# The oldest kind the module drives: v0.6.0 brought the v1alpha4 config API, `--kubeconfig`, `kind export
+# kubeconfig` and `--config -` (stdin). Older releases (the catalog pins back to v0.5.1) are refused.
+MIN_KIND_VERSION = (0, 6, 0)
+VERSION_RE = re.compile(r"\bv?([0-9]+)\.([0-9]+)\.([0-9]+)")
+# Config fields whose strings may hold secrets (registry credentials, bootstrap tokens).
+PATCH_FIELDS = ("containerdConfigPatches", "containerdConfigPatchesJSON6902", "kubeadmConfigPatches",
+                "kubeadmConfigPatchesJSON6902")
 # A Go duration as accepted by `kind create cluster --wait` (time.ParseDuration).
 DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 
@@ -120,7 +128,8 @@ class ConfigValidator:
             if key not in fields:
                 self.errors.append(f"{path}.{key}: unknown field (kind decodes configs strictly and would refuse it)")
             elif not _is_type(value, fields[key]):
-                self.errors.append(f"{path}.{key}: must be of type {fields[key].__name__}, got {value!r}")
+                shown = type(value).__name__ if key in PATCH_FIELDS or key == "patch" else repr(value)
+                self.errors.append(f"{path}.{key}: must be of type {fields[key].__name__}, got {shown}")
             elif key in ENUMS and value not in ENUMS[key]:
                 self.errors.append(f"{path}.{key}: {value!r} is not one of {', '.join(ENUMS[key])}")
 
@@ -191,7 +200,8 @@ class ConfigValidator:
         if isinstance(values, list):
             for index, value in enumerate(values):
                 if not isinstance(value, str):
-                    self.errors.append(f"{path}[{index}]: must be a string, got {value!r}")
+                    # Patches may hold credentials: name the type, never the value.
+                    self.errors.append(f"{path}[{index}]: must be a string, got {type(value).__name__}")
 
     def _patches_json6902(self, path: str, patches: Any) -> None:
         if isinstance(patches, list):
@@ -261,9 +271,48 @@ def error_summary(stderr: str, stdout: str = "") -> str:
     return lines[-1] if lines else "no output"
 
 
+# kind's log line for a node it loads an image into: "Image: %q with ID %q not present on node %q" in
+# v0.6.0-v0.7.0, "... not yet present on node %q, loading..." since v0.8.0 (pkg/cmd/kind/load/docker-image).
+LOADING_RE = re.compile(r"with ID .* not (yet )?present on node")
+
+
 def loaded_something(stderr: str) -> bool:
-    """Whether `kind load docker-image` copied or re-tagged an image (its own log lines say so)."""
-    return "not yet present on node" in stderr or "re-tagging" in stderr
+    """Whether `kind load docker-image` (v0.6.0 or later) copied or re-tagged an image (its own log lines say so)."""
+    return LOADING_RE.search(stderr) is not None or "re-tagging" in stderr
+
+
+def parse_version(output: str) -> tuple[int, int, int] | None:
+    """kind's version from `kind version` ("kind v0.31.0 go1.25.5 linux/amd64"; v0.5 printed "v0.5.1")."""
+    match = VERSION_RE.search(output or "")
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
+def config_sha256(config: dict | None) -> str:
+    """sha256 of a config (what diffs and results show instead of the config, which may hold credentials)."""
+    canonical = json.dumps(config or {}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def config_patch_texts(config: Any) -> list[str]:
+    """Every string under the config's patch fields (cluster and nodes), to keep out of the module's output."""
+    texts: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            if value.strip():
+                texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    if isinstance(config, dict):
+        for holder in [config] + [n for n in config.get("nodes") or [] if isinstance(n, dict)]:
+            for key in PATCH_FIELDS:
+                collect(holder.get(key))
+    return texts
 
 
 @dataclass

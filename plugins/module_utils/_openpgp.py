@@ -26,6 +26,11 @@ TAG_PUBLIC_KEY = 6
 TAG_SECRET_SUBKEY = 7
 TAG_USER_ID = 13
 TAG_PUBLIC_SUBKEY = 14
+# Packets that may use partial or indeterminate lengths (RFC 4880 4.2.2.4, RFC 9580 4.2.1.4): compressed,
+# symmetrically encrypted, literal, integrity-protected and AEAD data. Key material never is such a packet.
+DATA_PACKET_TAGS = frozenset({8, 9, 11, 18, 20})
+# A v4 fingerprint hashes the key packet's length in two octets (RFC 4880 12.2): no v4 key body is longer.
+MAX_V4_KEY_BODY = 0xFFFF
 
 _ARMOR_RE = re.compile(
     r"-----BEGIN PGP (?P<kind>[A-Z ]+)-----\r?\n(?P<body>.*?)-----END PGP (?P=kind)-----",
@@ -45,10 +50,6 @@ class PrimaryKey:
     version: int
     user_ids: list[str] = field(default_factory=list)
     subkey_fingerprints: list[str] = field(default_factory=list)
-
-    @property
-    def key_id(self) -> str:
-        return self.fingerprint[-16:] if self.version == 4 else self.fingerprint[:16]
 
 
 def normalize_fingerprint(value: str) -> str:
@@ -104,24 +105,34 @@ def _decode_armor_body(body: str) -> bytes:
         lines = lines[lines.index("") + 1:]
     lines = [line for line in lines if line]
     checksum = None
-    if lines and lines[-1].startswith("=") and len(lines[-1]) == 5:
-        checksum = lines.pop()[1:]
+    # A base64 line never starts with "=": such a last line is the armor checksum (optional since RFC 9580).
+    if lines and lines[-1].startswith("="):
+        checksum = _armor_checksum(lines.pop())
     try:
         payload = base64.b64decode("".join(lines), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise OpenPGPError(f"the armored key is not valid base64: {exc}") from exc
     if checksum is not None:
-        expected = int.from_bytes(base64.b64decode(checksum), "big")
-        if crc24(payload) != expected:
+        if crc24(payload) != checksum:
             raise OpenPGPError("the armored key's CRC-24 checksum does not match its content (damaged in transit?)")
     return payload
+
+
+def _armor_checksum(line: str) -> int:
+    """The CRC-24 of an armor checksum line ("=" and four base64 characters)."""
+    if len(line) != 5:
+        raise OpenPGPError(f"the armor's CRC-24 line {line[:20]!r} is malformed (expected '=' and 4 base64 characters)")
+    try:
+        return int.from_bytes(base64.b64decode(line[1:], validate=True), "big")
+    except (binascii.Error, ValueError):
+        raise OpenPGPError(f"the armor's CRC-24 line {line!r} is not valid base64") from None
 
 
 def iter_packets(data: bytes):
     """Yield ``(tag, body)`` for each packet of binary OpenPGP ``data``."""
     pos = 0
     while pos < len(data):
-        head = data[pos]
+        head, start = data[pos], pos
         if not head & 0x80:
             raise OpenPGPError(f"byte {pos} is not an OpenPGP packet header")
         pos += 1
@@ -130,6 +141,9 @@ def iter_packets(data: bytes):
             body = bytearray()
             while True:
                 length, pos, partial = _new_length(data, pos)
+                if partial and tag not in DATA_PACKET_TAGS:
+                    raise OpenPGPError(f"packet {_packet_name(tag)} at byte {start} uses a partial body length, which "
+                                       "OpenPGP allows only for data packets; refusing it (as GnuPG does)")
                 body += _take(data, pos, length)
                 pos += length
                 if not partial:
@@ -139,6 +153,9 @@ def iter_packets(data: bytes):
             tag = (head >> 2) & 0x0F
             length_type = head & 0x03
             if length_type == 3:
+                if tag not in DATA_PACKET_TAGS:
+                    raise OpenPGPError(f"packet {_packet_name(tag)} at byte {start} has an indeterminate length, which "
+                                       "OpenPGP allows only for data packets; refusing it (as GnuPG does)")
                 length = len(data) - pos
             else:
                 size = (1, 2, 4)[length_type]
@@ -146,6 +163,12 @@ def iter_packets(data: bytes):
                 pos += size
             yield tag, _take(data, pos, length)
             pos += length
+
+
+def _packet_name(tag: int) -> str:
+    names = {2: "signature", TAG_SECRET_KEY: "secret key", TAG_PUBLIC_KEY: "public key", TAG_SECRET_SUBKEY: "secret subkey",
+             TAG_USER_ID: "user id", TAG_PUBLIC_SUBKEY: "public subkey", 17: "user attribute"}
+    return f"{tag} ({names[tag]})" if tag in names else str(tag)
 
 
 def _new_length(data: bytes, pos: int) -> tuple[int, int, bool]:
@@ -171,6 +194,9 @@ def key_fingerprint(body: bytes) -> tuple[str, int]:
     if not body:
         raise OpenPGPError("empty public key packet")
     version = body[0]
+    if version == 4 and len(body) > MAX_V4_KEY_BODY:
+        raise OpenPGPError(f"a v4 public key packet of {len(body)} bytes is over the 65535 a v4 fingerprint can cover; "
+                           "refusing it (as GnuPG does)")
     if version == 4:
         digest = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body).hexdigest()  # nosec B324 - v4 fingerprints are SHA-1 by definition
     elif version == 5:

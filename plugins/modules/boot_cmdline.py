@@ -20,8 +20,11 @@ description:
     O(multi_value_keys), which may appear several times.
   - Refuses a file that is missing, empty, more than one line, or has an unbalanced quote, with an
     error that names the file; it never writes such a file.
-  - Writes a temporary file next to O(path), flushes it to disk and renames it over O(path), so the
+  - Writes a temporary file next to the file, flushes it to disk and renames it over the file, so the
     boot partition holds either the old or the new command line, never half of one.
+  - When O(path) is a symbolic link, the file it points to is edited and the link is kept.
+  - Refuses a new command line longer than O(max_bytes) (the kernel's C(COMMAND_LINE_SIZE) less its NUL), which
+    the kernel would cut short at boot.
 author:
   - pronk8s developers (@pronk8s)
 attributes:
@@ -64,6 +67,15 @@ options:
     type: list
     elements: str
     default: [cgroup_enable, cgroup_disable, console]
+  max_bytes:
+    description:
+      - The longest command line, in bytes without the newline, that the module writes.
+      - The default, V(2047), is C(COMMAND_LINE_SIZE) (2048 on arm64 and x86_64) less the NUL the kernel keeps;
+        a 32-bit ARM kernel (C(armhf) Raspberry Pi OS) has 1024, so V(1023) there.
+      - The Raspberry Pi firmware prepends a few hundred bytes of its own parameters to C(cmdline.txt); leave room
+        for them.
+    type: int
+    default: 2047
   backup:
     description:
       - Copy the file to C(PATH.YYYYMMDD-HHMMSS.bak) before changing it.
@@ -99,8 +111,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 path:
-  description: The file managed.
+  description: The file managed, as given in O(path).
   returned: always
+  type: str
+  sample: /boot/firmware/cmdline.txt
+target:
+  description: The file edited - O(path) itself, or the file a symbolic link O(path) points to.
+  returned: success
   type: str
   sample: /boot/firmware/cmdline.txt
 cmdline:
@@ -147,10 +164,12 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._boot_cmdline import (
+    COMMAND_LINE_SIZE,
     DEFAULT_MULTI_VALUE_KEYS,
     CmdlineError,
     KernelCmdline,
     check_file_text,
+    check_length,
     check_parameter,
 )
 
@@ -162,6 +181,7 @@ def argument_spec() -> dict:
         state=dict(type="str", choices=["present", "absent"], default="present"),
         multi_value_keys=dict(type="list", elements="str", default=list(DEFAULT_MULTI_VALUE_KEYS), no_log=False),
         backup=dict(type="bool", default=False),
+        max_bytes=dict(type="int", default=COMMAND_LINE_SIZE - 1),
     )
 
 
@@ -169,6 +189,9 @@ class BootCmdline:
     def __init__(self, module: AnsibleModule) -> None:
         self.module = module
         self.path: str = module.params["path"]
+        # A symlinked cmdline.txt is edited where it points: replacing the link with a file would leave the
+        # real command line unchanged while reporting a change.
+        self.target: str = os.path.realpath(self.path)
         self.result: dict = {"changed": False, "path": self.path}
 
     def fail(self, msg: str) -> None:
@@ -176,19 +199,24 @@ class BootCmdline:
 
     def run(self) -> dict:
         params = self.module.params
+        if params["max_bytes"] < 1:
+            self.fail(f"max_bytes: must be a positive number of bytes, got {params['max_bytes']}")
         for index, param in enumerate(params["parameters"]):
             self._check(check_parameter, param, f"parameters[{index}]")
         before = self._read()
         self._check(check_file_text, before, self.path)
         cmdline = self._edit(before)
         after = cmdline.render() if cmdline.changed else before
+        if cmdline.changed:
+            self._check(check_length, after, self.path, params["max_bytes"])
         self.result.update(
+            target=self.target,
             changed=cmdline.changed,
             cmdline=after.rstrip("\r\n"),
             parameters=cmdline.tokens,
             added=cmdline.added,
             removed=cmdline.removed,
-            diff={"before": before, "after": after, "before_header": self.path, "after_header": self.path},
+            diff={"before": before, "after": after, "before_header": self.target, "after_header": self.target},
         )
         if cmdline.changed and not self.module.check_mode:
             if params["backup"]:
@@ -216,13 +244,14 @@ class BootCmdline:
         return cmdline
 
     def _read(self) -> str:
-        if not os.path.exists(self.path):
-            self.fail(f"{self.path} does not exist; point path at the kernel command-line file in use "
+        if not os.path.exists(self.target):
+            dangling = f" (a symbolic link to {self.target}, which does not exist)" if os.path.islink(self.path) else ""
+            self.fail(f"{self.path} does not exist{dangling}; point path at the kernel command-line file in use "
                       "(pronk8s.platform.pi_facts returns it as raspberry_pi.boot.cmdline_path)")
-        if not os.path.isfile(self.path):
+        if not os.path.isfile(self.target):
             self.fail(f"{self.path} is not a regular file")
         try:
-            with open(self.path, "rb") as handle:
+            with open(self.target, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             self.fail(f"cannot read {self.path}: {to_native(exc)}")
@@ -234,12 +263,12 @@ class BootCmdline:
 
     def _backup(self) -> str:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        backup = f"{self.path}.{stamp}.bak"
+        backup = f"{self.target}.{stamp}.bak"
         if os.path.exists(backup):
-            backup = f"{self.path}.{stamp}-{os.getpid()}.bak"
+            backup = f"{self.target}.{stamp}-{os.getpid()}.bak"
         try:
             # Content only: FAT cannot hold Unix owners and modes, so copying them would fail there.
-            shutil.copyfile(self.path, backup)
+            shutil.copyfile(self.target, backup)
         except OSError as exc:
             self.fail(f"cannot back up {self.path} to {backup}: {to_native(exc)}")
         return backup
@@ -247,7 +276,7 @@ class BootCmdline:
     def _write(self, text: str) -> None:
         try:
             # mode None: a FAT boot partition refuses chmod; atomic_move keeps the file's attributes.
-            replace_file(self.path, text.encode("utf-8"), mode=None, move=self.module.atomic_move)
+            replace_file(self.target, text.encode("utf-8"), mode=None, move=self.module.atomic_move)
         except OSError as exc:
             self.fail(f"cannot write {self.path}: {to_native(exc)}")
 

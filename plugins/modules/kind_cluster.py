@@ -26,7 +26,10 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 requirements:
-  - The C(kind) binary (see the P(pronk8s.platform.kind#role) role) and a Docker engine it can use.
+  - The C(kind) binary, v0.6.0 or later (see the P(pronk8s.platform.kind#role) role), and a Docker engine it can use.
+    v0.6.0 brought the v1alpha4 config API, C(--kubeconfig) and C(--config -) that the module relies on; the module
+    asks C(kind version) first and refuses an older kind (the catalog still pins v0.5.1) with a clear message.
+    Image loading is detected from the log lines of kind v0.6.0-v0.7.0 and of v0.8.0 and later alike.
   - PyYAML on the managed host, to read a O(config) file and kubeconfig files.
 attributes:
   check_mode:
@@ -39,7 +42,9 @@ attributes:
   diff_mode:
     support: full
     description:
-      - Shows the cluster before and after (existence, nodes, fingerprint, config, node image).
+      - Shows the cluster before and after (existence, nodes, fingerprint, the sha256 of the config, node image).
+      - The config itself is never shown, in the diff or the result, because C(containerdConfigPatches) may hold
+        registry credentials; its patch texts are also masked where Ansible echoes the module's arguments.
       - For an existing cluster whose config differs, C(before) is the existing cluster and C(after) the request,
         with C(changed=false) unless O(recreate=true).
   idempotent:
@@ -59,6 +64,8 @@ options:
   name:
     description:
       - The cluster name. Must match kind's rule C(^[a-z0-9.-]+$).
+      - Every option is checked before the module looks for kind or asks it anything, so bad input is reported as
+        such on any machine.
       - Defaults to the C(name) field of O(config), else V(kind) (kind's own default).
       - Mutually exclusive with O(generate_name).
     type: str
@@ -99,7 +106,8 @@ options:
       - Images to load into every node once the cluster exists.
       - An entry starting with C(/) is the absolute path of an image archive on the managed host, as written by
         C(docker save) (C(kind load image-archive)); any other entry is an image in the local Docker engine
-        (C(kind load docker-image)).
+        (C(kind load docker-image)). Sources are passed after C(--), and an entry starting with C(-) is refused, so
+        an entry is never read as a kind flag.
     type: list
     elements: str
     default: []
@@ -256,8 +264,11 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._kind import (
+    MIN_KIND_VERSION,
     ConfigValidator,
     Record,
+    config_patch_texts,
+    config_sha256,
     error_summary,
     fingerprint,
     kubeconfig_path,
@@ -266,6 +277,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._kind import (
     node_names,
     normalize_wait,
     parse_lines,
+    parse_version,
     random_name,
 )
 
@@ -319,6 +331,18 @@ class KindCLI:
             raise KindCommandError(what, argv, rc, "" if secret_output else out, err)
         return out, err
 
+    def require_supported_version(self) -> None:
+        """Refuse a kind older than MIN_KIND_VERSION, whose CLI and messages the module does not know."""
+        out, _err = self.run("kind version", "version")
+        version = parse_version(out)
+        if version is None:
+            self.module.fail_json(msg=f"kind: cannot tell the version of {self.binary} from `kind version`: {out.strip()!r}")
+        if version < MIN_KIND_VERSION:
+            self.module.fail_json(
+                msg=f"kind: {self.binary} is kind v{'.'.join(map(str, version))}; this module needs kind "
+                    f"v{'.'.join(map(str, MIN_KIND_VERSION))} or later (v1alpha4 configs, --kubeconfig, --config -)",
+                kind_version="v" + ".".join(map(str, version)))
+
     def clusters(self) -> list[str]:
         return parse_lines(self.run("kind get clusters", "get", "clusters")[0])
 
@@ -338,12 +362,17 @@ class KindCluster:
         self.params = module.params
         self.check_mode = module.check_mode
         self.changed = False
-        self.cli = KindCLI(module, self._binary())
-        self.config = self._config()
+        self.result: dict[str, Any] = {}
+        # Every argument is checked before the environment is probed (kind on PATH, its version, clusters),
+        # so bad input is reported as such on any machine.
+        self._check_name_options()
+        self.wait = self._wait()
         self._check_load_images()
+        self.config = self._config()
         self.image = self.params["image"]
         self.kubeconfig_option = self.params["kubeconfig"]
-        self.result: dict[str, Any] = {}
+        self.cli = KindCLI(module, self._binary())
+        self.cli.require_supported_version()
 
     # ---- input -----------------------------------------------------------------------------------
     def _binary(self) -> str:
@@ -368,6 +397,7 @@ class KindCluster:
                 # A module's working directory is a temporary one: a relative path would mean nothing.
                 self.module.fail_json(msg=f"config: give the file as an absolute path on the managed host, got {config!r}")
             config = self._read_config_file(config)
+        self._hide_config_secrets(config)
         errors = ConfigValidator().validate(config)
         if errors:
             self.module.fail_json(msg="config: not a valid kind Cluster config: " + "; ".join(errors), errors=errors)
@@ -387,14 +417,20 @@ class KindCluster:
         if not HAS_YAML:
             self.module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
 
-    def _name(self, existing: list[str]) -> str:
-        config_name = (self.config or {}).get("name")
+    def _check_name_options(self) -> None:
         name, prefix = self.params["name"], self.params["generate_name"]
         if prefix is not None:
             if self.params["state"] == "absent":
                 self.module.fail_json(msg="generate_name: only with state=present (delete a cluster by its name)")
             if prefix and (err := name_error(prefix, "generate_name")):
                 self.module.fail_json(msg=err)
+        elif name and (err := name_error(name)):
+            self.module.fail_json(msg=err)
+
+    def _name(self, existing: list[str]) -> str:
+        config_name = (self.config or {}).get("name")
+        name, prefix = self.params["name"], self.params["generate_name"]
+        if prefix is not None:
             return random_name(prefix, set(existing))
         if name and config_name and name != config_name:
             self.module.fail_json(msg=f"name: {name!r} differs from config.name {config_name!r}; set one of them")
@@ -402,6 +438,15 @@ class KindCluster:
         if err := name_error(name):
             self.module.fail_json(msg=err)
         return name
+
+    def _hide_config_secrets(self, config: Any) -> None:
+        """Keep patch texts (registry passwords in containerdConfigPatches, tokens) out of every output.
+
+        The result shows the config only by its sha256; this also masks the patches where Ansible echoes the
+        module's arguments (`invocation`, with -vvv).
+        """
+        for text in config_patch_texts(config):
+            self.module.no_log_values.add(text)
 
     # ---- state -----------------------------------------------------------------------------------
     def record_path(self, name: str) -> str:
@@ -434,9 +479,8 @@ class KindCluster:
             data = self._config_for_kind()
         if self.image:
             argv += ["--image", self.image]
-        wait = self._wait()
-        if wait:
-            argv += ["--wait", wait]
+        if self.wait:
+            argv += ["--wait", self.wait]
         if self.kubeconfig_option:
             argv += ["--kubeconfig", self.kubeconfig_option]
         try:
@@ -503,6 +547,9 @@ class KindCluster:
 
     def _check_load_images(self) -> None:
         for index, source in enumerate(self.params["load_images"]):
+            if source.startswith("-"):
+                self.module.fail_json(msg=f"load_images[{index}]: {source!r} looks like a command-line flag; give an image "
+                                          "name or the absolute path of an image archive (neither starts with '-')")
             if source.startswith(("./", "../", "~")) or source in (".", ".."):
                 self.module.fail_json(msg=f"load_images[{index}]: {source!r} looks like a relative path; give image "
                                           "archives as absolute paths (image names never start with '.' or '~')")
@@ -517,9 +564,10 @@ class KindCluster:
                 loaded.append(entry)
                 continue
             if archive:
-                self.cli.run("kind load image-archive", "load", "image-archive", source, "--name", name)
+                # "--" ends kind's flags: the source is never read as one.
+                self.cli.run("kind load image-archive", "load", "image-archive", "--name", name, "--", source)
             else:
-                _out, err = self.cli.run("kind load docker-image", "load", "docker-image", source, "--name", name)
+                _out, err = self.cli.run("kind load docker-image", "load", "docker-image", "--name", name, "--", source)
                 entry["changed"] = loaded_something(err)
             loaded.append(entry)
         self.changed |= any(entry["changed"] for entry in loaded)
@@ -551,8 +599,9 @@ class KindCluster:
 
     def present(self, name: str, exists: bool) -> None:
         wanted = fingerprint(self.config, self.image)
+        # The config is shown by its sha256 only: it may hold registry credentials (containerdConfigPatches).
         after = dict(name=name, exists=True, nodes=node_names(name, self.config), fingerprint=wanted,
-                     config=self.config or {}, image=self.image)
+                     config_sha256=config_sha256(self.config), image=self.image)
         before: dict[str, Any] = dict(name=name, exists=False, nodes=[])
         match, seen, recreated = None, None, False
         if exists:
@@ -561,7 +610,8 @@ class KindCluster:
             record = seen["record"] if match != "unknown" else None
             before = dict(name=name, exists=True, nodes=seen["nodes"],
                           fingerprint=record.fingerprint if record else "unknown",
-                          config=record.config if record else "unknown", image=record.image if record else "unknown")
+                          config_sha256=config_sha256(record.config) if record else "unknown",
+                          image=record.image if record else "unknown")
             if match != "same" and not self.params["recreate"]:
                 # The diff shows existing vs requested; changed stays false because nothing is touched.
                 self.module.warn(self._mismatch_warning(name, match))

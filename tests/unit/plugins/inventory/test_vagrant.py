@@ -404,3 +404,14 @@ def test_documentation_parses():
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_machine_names_that_look_like_options_are_refused(harness):
+    # A machine named "--machine-readable" would reach `vagrant ssh-config` as an option (and bin/vagrant
+    # reads such options anywhere in its arguments, so "--" cannot protect it): refused before that call.
+    status = fixture("status-single.out").replace(",default,", ",--machine-readable,")
+    harness.vagrant.add(status)
+    with pytest.raises(vagrant_plugin.AnsibleParserError) as info:
+        harness.parse(harness.config())
+    assert "machine name(s) '--machine-readable' start with '-' and would be read as vagrant options" in str(info.value)
+    assert [c["argv"][1] for c in harness.vagrant.calls] == ["status"]

@@ -17,6 +17,7 @@ State (JSON at $KIND_DOUBLE_STATE):
   clusters      {name: {nodes: [...], ca: base64, port: int, images: {node: {ref: id}}}}
   local_images  {ref: id}   the host's Docker images, for `load docker-image`
   faults        {create: pull|kubeadm|kubeadm-cleanup-fails|killed, delete: fail, docker: down}
+  version_output  what `kind version` prints (default: v0.31.0's line)
   calls         every argv (without the binary) and the stdin it got, appended per run
 """
 
@@ -236,7 +237,8 @@ class Double:
         self.save()
 
     def version(self, flags: dict) -> None:
-        self.out("kind v0.31.0 go1.25.5 linux/amd64")
+        # `version_output` in the state stands in for another release (v0.5 printed only "v0.5.1").
+        self.out(self.state.get("version_output", "kind v0.31.0 go1.25.5 linux/amd64"))
 
     # ---- helpers ---------------------------------------------------------------------------------
     def loadable(self, flags: dict) -> dict:
@@ -380,6 +382,9 @@ def parse(argv: list[str]) -> tuple[tuple[str, ...], dict, list[str]]:
     known, flags, args = FLAGS[command], {}, []
     while argv:
         item = argv.pop(0)
+        if item == "--":  # pflag: everything after "--" is a positional argument
+            args += argv
+            break
         if not item.startswith("-") or item == "-":
             args.append(item)
             continue

@@ -203,3 +203,54 @@ def test_failed_rename_leaves_old_file_and_no_temp(capsys, cmdline: Path, monkey
     assert result["failed"] is True and "No space left on device" in result["msg"]
     assert cmdline.read_text() == RPIOS
     assert sorted(p.name for p in cmdline.parent.iterdir()) == ["cmdline.txt"]
+
+
+# ---- issue 12: symlinked cmdline.txt, kernel length limit -----------------------------------------
+def test_symlinked_file_is_edited_where_it_points(capsys, cmdline: Path) -> None:
+    # Before: the link was replaced by a regular file; the real command line stayed as it was.
+    link = cmdline.parent.parent / "cmdline.txt"
+    link.symlink_to("firmware/cmdline.txt")
+    result = run(capsys, path=str(link), parameters=CGROUP)
+    assert result["changed"] is True and result["target"] == str(cmdline)
+    assert link.is_symlink() and link.readlink() == Path("firmware/cmdline.txt")
+    assert cmdline.read_text() == RPIOS.rstrip("\n") + " cgroup_enable=memory cgroup_memory=1\n"
+    assert run(capsys, path=str(link), parameters=CGROUP)["changed"] is False
+    backup = run(capsys, path=str(link), parameters=["quiet"], state="absent", backup=True)["backup_file"]
+    assert Path(backup).parent == cmdline.parent
+    assert sorted(p.name for p in cmdline.parent.iterdir() if not p.name.endswith(".bak")) == ["cmdline.txt"]
+
+
+def test_dangling_symlink_is_a_clear_error(capsys, tmp_path: Path) -> None:
+    link = tmp_path / "cmdline.txt"
+    link.symlink_to(tmp_path / "gone" / "cmdline.txt")
+    result = run(capsys, path=str(link), parameters=CGROUP)
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"{link} does not exist (a symbolic link to {tmp_path / 'gone' / 'cmdline.txt'}")
+    assert link.is_symlink()
+
+
+def test_line_over_the_kernel_limit_is_refused(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "cmdline.txt"
+    base = "root=/dev/mmcblk0p2 rootwait"
+    path.write_text(base + "\n")
+    # Up to COMMAND_LINE_SIZE - 1 = 2047 bytes (arm64, x86_64) is written ...
+    fits = "x=" + "a" * (2047 - len(base) - 1 - 2)
+    assert run(capsys, path=str(path), parameters=[fits])["changed"] is True
+    assert len(path.read_text().rstrip("\n").encode()) == 2047
+    # ... one byte more is refused, and the file is left alone.
+    before = path.read_text()
+    result = run(capsys, path=str(path), parameters=["y"])
+    assert result["failed"] is True
+    assert f"{path}: the new command line would be 2049 bytes, over the kernel's limit of 2047" in result["msg"]
+    assert path.read_text() == before
+    # A 32-bit ARM kernel (COMMAND_LINE_SIZE 1024) is set with max_bytes.
+    path.write_text(base + "\n")
+    small = run(capsys, path=str(path), parameters=["z=" + "b" * 1000], max_bytes=1023)
+    assert small["failed"] is True and "over the kernel's limit of 1023" in small["msg"]
+
+
+def test_removing_from_an_overlong_line_is_allowed_when_it_then_fits(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "cmdline.txt"
+    path.write_text("root=/dev/sda1 junk=" + "c" * 2100 + "\n")
+    result = run(capsys, path=str(path), parameters=["junk"], state="absent")
+    assert result["changed"] is True and path.read_text() == "root=/dev/sda1\n"

@@ -123,13 +123,14 @@ def test_create_passes_validated_config_on_stdin_and_returns_the_cluster(capsys,
     result = present(capsys, kind, wait="90")
     assert result["changed"] is True, result
     assert kind.calls == [
+        ["version"],
         ["get", "clusters"],
         ["create", "cluster", "--name", "demo", "--config", "-", "--image", NODE_IMAGE, "--wait", "90s",
          "--kubeconfig", str(kind.kubeconfig)],
         ["get", "kubeconfig", "--name", "demo"],
         ["get", "nodes", "--name", "demo"],
     ]
-    create_call = kind.state["calls"][1]
+    create_call = kind.state["calls"][2]
     assert json.loads(create_call["stdin"]) == INGRESS_READY
     cluster = kind.state["clusters"]["demo"]
     assert result["name"] == "demo" and result["context"] == "kind-demo"
@@ -138,7 +139,9 @@ def test_create_passes_validated_config_on_stdin_and_returns_the_cluster(capsys,
     assert result["nodes"] == ["demo-control-plane"]
     assert result["config_match"] is None and result["recreated"] is False
     assert result["diff"]["before"] == {"name": "demo", "exists": False, "nodes": []}
-    assert result["diff"]["after"]["config"] == INGRESS_READY
+    # The config is shown by its sha256 only (it may hold registry credentials).
+    assert "config" not in result["diff"]["after"]
+    assert result["diff"]["after"]["config_sha256"] == _kind.config_sha256(INGRESS_READY)
     # kind wrote the context; the module recorded the config, owner-only, bound to this cluster's CA.
     contexts = [c["name"] for c in yaml.safe_load(kind.kubeconfig.read_text())["contexts"]]
     assert contexts == ["kind-demo"]
@@ -152,7 +155,7 @@ def test_create_passes_validated_config_on_stdin_and_returns_the_cluster(capsys,
 def test_default_name_and_kubeconfig_follow_kind(capsys, kind, tmp_path) -> None:
     result = run(capsys, kind)
     assert result["name"] == "kind"
-    assert kind.calls[1] == ["create", "cluster", "--name", "kind"]
+    assert kind.calls[2] == ["create", "cluster", "--name", "kind"]
     assert result["kubeconfig"] == str(tmp_path / "home" / ".kube" / "config")
     assert Path(result["kubeconfig"]).is_file()
 
@@ -163,7 +166,7 @@ def test_config_file_is_validated_then_used(capsys, kind, tmp_path) -> None:
     result = run(capsys, kind, config=str(path))
     assert result["changed"] is True and result["name"] == "fromfile"
     assert result["nodes"] == ["fromfile-control-plane", "fromfile-worker"]
-    assert json.loads(kind.state["calls"][1]["stdin"])["nodes"][1] == {"role": "worker"}
+    assert json.loads(kind.state["calls"][2]["stdin"])["nodes"][1] == {"role": "worker"}
 
 
 # ---- exists -----------------------------------------------------------------------------------------
@@ -173,7 +176,8 @@ def test_exists_same_is_idempotent_and_runs_only_reads(capsys, kind) -> None:
     again = present(capsys, kind)
     assert again["changed"] is False
     assert again["config_match"] == "same"
-    assert kind.calls == [["get", "clusters"], ["get", "kubeconfig", "--name", "demo"], ["get", "nodes", "--name", "demo"]]
+    assert kind.calls == [["version"], ["get", "clusters"], ["get", "kubeconfig", "--name", "demo"],
+                          ["get", "nodes", "--name", "demo"]]
     assert again["api_endpoint"] == first["api_endpoint"] and again["nodes"] == first["nodes"]
     assert again["diff"]["before"] == again["diff"]["after"]
     assert not warnings(again)
@@ -186,8 +190,8 @@ def test_exists_different_reports_diff_and_changes_nothing(capsys, kind) -> None
     result = present(capsys, kind, config=WITH_WORKER)
     assert result["changed"] is False
     assert result["config_match"] == "different"
-    assert result["diff"]["before"]["config"] == INGRESS_READY
-    assert result["diff"]["after"]["config"] == WITH_WORKER
+    assert result["diff"]["before"]["config_sha256"] == _kind.config_sha256(INGRESS_READY)
+    assert result["diff"]["after"]["config_sha256"] == _kind.config_sha256(WITH_WORKER)
     assert result["diff"]["before"]["nodes"] == ["demo-control-plane"]
     assert result["diff"]["after"]["nodes"] == ["demo-control-plane", "demo-worker"]
     assert "different config" in warnings(result)[0] and "recreate=true" in warnings(result)[0]
@@ -217,7 +221,7 @@ def test_cluster_made_outside_the_module_has_unknown_config(capsys, kind) -> Non
     kind.cli("create", "cluster", "--name", "demo", "--kubeconfig", str(kind.kubeconfig))
     result = present(capsys, kind, config=None)
     assert result["changed"] is False and result["config_match"] == "unknown"
-    assert result["diff"]["before"]["config"] == "unknown"
+    assert result["diff"]["before"]["config_sha256"] == "unknown"
     assert "cannot be verified" in warnings(result)[0]
     # A record from an earlier incarnation (deleted and made again by hand) does not count either.
     replaced = present(capsys, kind, config=None, recreate=True)
@@ -304,7 +308,7 @@ def test_templated_port_strings_become_numbers(capsys, kind) -> None:
         {"containerPort": "80", "hostPort": "8080", "listenAddress": "127.0.0.1"}]}]}
     result = present(capsys, kind, config=templated)
     assert result["changed"] is True
-    sent = json.loads(kind.state["calls"][1]["stdin"])
+    sent = json.loads(kind.state["calls"][2]["stdin"])
     assert sent["nodes"][0]["extraPortMappings"][0] == {"containerPort": 80, "hostPort": 8080, "listenAddress": "127.0.0.1"}
     assert present(capsys, kind, config=templated)["config_match"] == "same"
 
@@ -371,7 +375,7 @@ def test_load_docker_image_is_idempotent(capsys, kind) -> None:
     kind.set(local_images={"pronk8s/app:1.0.0": "sha256:" + "a" * 64})
     result = present(capsys, kind, load_images=["pronk8s/app:1.0.0"])
     assert result["images"] == [{"source": "pronk8s/app:1.0.0", "type": "docker-image", "changed": True}]
-    assert kind.calls[-1] == ["load", "docker-image", "pronk8s/app:1.0.0", "--name", "demo"]
+    assert kind.calls[-1] == ["load", "docker-image", "--name", "demo", "--", "pronk8s/app:1.0.0"]
     again = present(capsys, kind, load_images=["pronk8s/app:1.0.0"])
     assert again["changed"] is False and again["images"][0]["changed"] is False
 
@@ -380,13 +384,13 @@ def test_load_archive_and_errors(capsys, kind, tmp_path) -> None:
     archive = docker_save_archive(tmp_path / "app.tar", "pronk8s/app:1.0.0", "b" * 64)
     result = present(capsys, kind, load_images=[str(archive)])
     assert result["changed"] is True
-    assert kind.calls[-1] == ["load", "image-archive", str(archive), "--name", "demo"]
+    assert kind.calls[-1] == ["load", "image-archive", "--name", "demo", "--", str(archive)]
     assert kind.state["clusters"]["demo"]["images"]["demo-control-plane"] == {"pronk8s/app:1.0.0": "sha256:" + "b" * 64}
     missing = present(capsys, kind, load_images=[str(tmp_path / "gone.tar")])
     assert missing["failed"] is True and missing["stderr"].strip() == f"ERROR: stat {tmp_path / 'gone.tar'}: no such file or directory"
     absent_image = present(capsys, kind, load_images=["nope:1"])
     assert absent_image["msg"] == 'kind load docker-image failed (rc=1): ERROR: image: "nope:1" not present locally'
-    assert absent_image["command"] == [str(kind.binary), "load", "docker-image", "nope:1", "--name", "demo"]
+    assert absent_image["command"] == [str(kind.binary), "load", "docker-image", "--name", "demo", "--", "nope:1"]
 
 
 # ---- check mode -----------------------------------------------------------------------------------
@@ -394,7 +398,7 @@ def test_check_mode_runs_only_reads(capsys, kind) -> None:
     kind.set(local_images={"pronk8s/app:1.0.0": "sha256:" + "a" * 64})
     result = present(capsys, kind, check_mode=True, config=WITH_WORKER, load_images=["pronk8s/app:1.0.0"])
     assert result["changed"] is True
-    assert kind.calls == [["get", "clusters"]]
+    assert kind.calls == [["version"], ["get", "clusters"]]
     assert result["nodes"] == ["demo-control-plane", "demo-worker"] and result["api_endpoint"] is None
     assert result["images"][0]["changed"] is True
     assert kind.state["clusters"] == {}
@@ -402,7 +406,7 @@ def test_check_mode_runs_only_reads(capsys, kind) -> None:
     kind.reset_calls()
     recreate = present(capsys, kind, check_mode=True, config=WITH_WORKER, recreate=True)
     assert recreate["changed"] is True and recreate["recreated"] is True
-    assert all(call[0] == "get" for call in kind.calls)
+    assert all(call[0] in ("get", "version") for call in kind.calls)
     assert kind.state["clusters"]["demo"]["nodes"] == ["demo-control-plane"]
 
 
@@ -444,3 +448,96 @@ def test_kubeconfig_path_follows_kind(tmp_path) -> None:
     assert _kind.kubeconfig_path(None, {"KUBECONFIG": f"{first}{os.pathsep}{second}"}) == str(second)
     first.write_text("")
     assert _kind.kubeconfig_path(None, {"KUBECONFIG": f"{first}{os.pathsep}{second}"}) == str(first)
+
+
+# ---- issue 12: secrets, flags, kind versions, validation order --------------------------------------
+REGISTRY_PATCH = (
+    '[plugins."io.containerd.grpc.v1.cri".registry.configs."registry.example.com".auth]\n'
+    '  username = "robot"\n  password = "s3cr3t-registry-pass"\n')
+
+
+def test_config_content_never_appears_in_diff_or_result(capsys, kind) -> None:
+    config = {**INGRESS_READY, "containerdConfigPatches": [REGISTRY_PATCH]}
+    created = present(capsys, kind, config=config)
+    assert created["changed"] is True
+    assert created["diff"]["after"]["config_sha256"] == _kind.config_sha256(config)
+    different = present(capsys, kind, config={**config, "nodes": WITH_WORKER["nodes"]})
+    assert different["config_match"] == "different"
+    assert different["diff"]["before"]["config_sha256"] == _kind.config_sha256(config)
+    for result in (created, different):
+        # Not in the diff, the result, nor the echoed module arguments (invocation, shown with -vvv).
+        assert "s3cr3t-registry-pass" not in json.dumps(result)
+    # kind still got the patch.
+    assert "s3cr3t-registry-pass" in kind.state["calls"][2]["stdin"]
+
+
+def test_bad_patch_is_reported_without_its_value(capsys, kind) -> None:
+    result = run(capsys, kind, name="a", config={**INGRESS_READY, "containerdConfigPatches": [{"password": "s3cr3t"}]})
+    assert result["failed"] is True
+    assert "config.containerdConfigPatches[0]: must be a string, got dict" in result["msg"]
+    assert "s3cr3t" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("source", ["--name=prod", "-n", "--help"])
+def test_load_images_that_look_like_flags_are_refused(capsys, kind, source) -> None:
+    result = present(capsys, kind, load_images=["img:1", source])
+    assert result["failed"] is True
+    assert result["msg"] == (f"load_images[1]: {source!r} looks like a command-line flag; give an image name or the "
+                             "absolute path of an image archive (neither starts with '-')")
+    assert kind.calls == []
+
+
+def test_bad_name_is_reported_without_kind_on_path(capsys, kind, monkeypatch, tmp_path) -> None:
+    # Before: "cannot find 'kind' in PATH", because the binary was looked up before the name was checked.
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    for args, message in (({"name": "Bad_Name"}, "name: 'Bad_Name' is not a valid cluster name"),
+                          ({"generate_name": "CI-"}, "generate_name: 'CI-' is not a valid cluster name"),
+                          ({"name": "ok", "wait": "soon"}, "wait: 'soon' is not a duration"),
+                          ({"name": "ok", "load_images": ["./x.tar"]}, "load_images[0]: './x.tar' looks like a relative path")):
+        result = run(capsys, kind, kind="kind", **args)
+        assert result["failed"] is True and result["msg"].startswith(message), result["msg"]
+
+
+@pytest.mark.parametrize("output, refused", [
+    ("v0.5.1", True),  # kind v0.5 printed only the version (cmd/kind/version/version.go)
+    ("kind v0.5.0 go1.12.5 linux/amd64", True),
+    ("kind v0.6.0 go1.13.4 linux/amd64", False),
+    ("kind v0.7.0 go1.13.6 linux/amd64", False),
+    ("kind v0.31.0 go1.25.5 linux/amd64", False),
+])
+def test_kind_older_than_the_minimum_is_refused(capsys, kind, output, refused) -> None:
+    kind.set(version_output=output)
+    result = present(capsys, kind)
+    if refused:
+        assert result["failed"] is True
+        assert "this module needs kind v0.6.0 or later" in result["msg"] and output.split()[-3 if " " in output else 0] in result["msg"]
+        assert kind.calls == [["version"]]
+    else:
+        assert result["changed"] is True
+
+
+def test_unreadable_kind_version_is_refused(capsys, kind) -> None:
+    kind.set(version_output="development build")
+    result = present(capsys, kind)
+    assert result["failed"] is True and result["msg"].startswith("kind: cannot tell the version of")
+
+
+@pytest.mark.parametrize("stderr, loaded", [
+    # kind v0.6.0-v0.7.0 (pkg/cmd/kind/load/docker-image/docker-image.go, logger.V(0).Infof)
+    ('Image: "app:1" with ID "sha256:aa" not present on node "kind-control-plane"\n', True),
+    # kind v0.8.0 and later
+    ('Image: "app:1" with ID "sha256:aa" not yet present on node "kind-control-plane", loading...\n', True),
+    ('Image with ID: sha256:aa already present on the node kind-control-plane but is missing the tag app:1. '
+     're-tagging...\n', True),
+    ('Image: "app:1" with ID "sha256:aa" found to be already present on all nodes.\n', False),
+    ("", False),
+])
+def test_image_loading_is_detected_in_every_supported_kind(stderr, loaded) -> None:
+    assert _kind.loaded_something(stderr) is loaded
+
+
+def test_parse_version() -> None:
+    assert _kind.parse_version("kind v0.31.0 go1.25.5 linux/amd64") == (0, 31, 0)
+    assert _kind.parse_version("v0.5.1\n") == (0, 5, 1)
+    assert _kind.parse_version("kind v0.33.0-alpha+1234 go1.26 linux/arm64") == (0, 33, 0)
+    assert _kind.parse_version("") is None
