@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: deprecated_variables
 short_description: Warn, as Ansible deprecations do, about renamed variables that are still set
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - For each old name in O(renamed) that is defined for the host (inventory, play, extra vars...),
     emits an Ansible deprecation warning naming the new variable and the release that drops the old one.
