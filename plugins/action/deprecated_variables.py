@@ -20,16 +20,16 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=dict(
+        args = self.validate_argument_spec(argument_spec=dict(
             renamed=dict(type="dict", required=True),
             version=dict(type="str", required=True),
-        ))
+        ))[1]
         task_vars = task_vars or {}
-        found = [(old, new) for old, new in args["renamed"].items() if old in task_vars]
+        found = {old: new for old, new in args["renamed"].items() if old in task_vars}
         result.update(
             changed=False,
-            deprecated=[old for old, _ in found],
-            deprecations=[self._deprecation(old, new, args["version"]) for old, new in found],
+            deprecated=list(found),
+            deprecations=[self._deprecation(old, new, args["version"]) for old, new in found.items()],
         )
         return result
 

@@ -53,4 +53,3 @@ def _sync_directory(directory: str) -> None:
         pass  # some file systems refuse fsync on a directory; the rename has happened all the same
     finally:
         os.close(fd)
-
