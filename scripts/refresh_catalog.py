@@ -5,7 +5,7 @@
 
   python scripts/refresh_catalog.py facts FILE
       Rebuild every pin from a YAML file of facts (tool -> arch -> version -> sha256), such as the
-      steering repository's shared/data/upstream-checksums.yml. Unusable entries (not 64 hex digits,
+      scripts/catalog-facts/upstream-checksums.yml. Unusable entries (not 64 hex digits,
       or the sha256 of an empty file, which is what hashing a failed download gives) are dropped and listed.
 
   python scripts/refresh_catalog.py fetch TOOL VERSION [VERSION ...] [--arch amd64,arm64,...] [--base-url URL] [--replace]

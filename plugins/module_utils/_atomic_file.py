@@ -1,19 +1,18 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Replace a small file atomically: readers see the old content or the new, never half of it.
 
-# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
-# do not import it from other collections or from playbooks.
-
-"""Replace a small file atomically: readers see the old content or the new, never half of it."""
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from typing import Callable
-
-from ansible.module_utils.common.text.converters import to_native
 
 
 def replace_file(path: str, data: bytes, mode: int | None = 0o644, make_dirs: bool = False,
@@ -54,15 +53,3 @@ def _sync_directory(directory: str) -> None:
         pass  # some file systems refuse fsync on a directory; the rename has happened all the same
     finally:
         os.close(fd)
-
-
-def write_atomic(module, path: str, data: bytes, mode: int = 0o644, make_dirs: bool = False) -> None:
-    """replace_file through AnsibleModule.atomic_move; fails the module on error.
-
-    ``make_dirs`` creates missing parent directories (mode 0755) first. An existing ``path`` keeps its
-    owner and mode (AnsibleModule.atomic_move copies them); a new one gets ``mode``.
-    """
-    try:
-        replace_file(path, data, mode=mode, make_dirs=make_dirs, move=module.atomic_move)
-    except OSError as exc:
-        module.fail_json(msg=f"cannot write {path}: {to_native(exc)}")

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -18,22 +19,22 @@ description:
   - A key that does not match fails the task with both the pinned and the found fingerprints, and
     nothing is written; O(dest) and its directory are left as they were.
   - Parses OpenPGP in Python; C(gpg) is not needed on the managed host.
+  - O(url) is fetched through the collection's HTTP stack, as P(pronk8s.platform.verified_binary#module)
+    fetches binaries (proxies, CA bundle, client certificates, retries of transient failures).
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pronk8s.platform.attributes
+  - pronk8s.platform.download
 attributes:
   check_mode:
     support: full
     details: The key is still fetched and checked in check mode (read-only); only the write is skipped.
   diff_mode:
     support: full
-  platform:
-    support: full
-    platforms: posix
   idempotent:
     support: full
-    description: A second run with the same key and pin changes nothing.
+    details: A second run with the same key and pin changes nothing.
 options:
   url:
     description:
@@ -63,14 +64,6 @@ options:
     description: Permissions of O(dest).
     type: raw
     default: "0644"
-  timeout:
-    description: Seconds to wait for O(url).
-    type: int
-    default: 30
-  validate_certs:
-    description: Whether to validate the TLS certificate of O(url).
-    type: bool
-    default: true
 notes:
   - Signatures inside the key (self-signatures, subkey bindings) are not verified here; C(gpgv), which
     apt runs with the written keyring, verifies repository signatures cryptographically.
@@ -79,6 +72,7 @@ seealso:
     description: Docker's own instructions, which publish the fingerprint this collection pins.
     link: https://docs.docker.com/engine/install/debian/
   - module: ansible.builtin.deb822_repository
+  - module: pronk8s.platform.verified_binary
 """
 
 EXAMPLES = r"""
@@ -139,9 +133,15 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.urls import fetch_url
 
-from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import write_atomic
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
+from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
+    DownloadError,
+    DownloadOptions,
+    download,
+)
+from ansible_collections.pronk8s.platform.plugins.module_utils._download_spec import download_argument_spec
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     OpenPGPError,
     dearmor,
@@ -149,15 +149,16 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     read_public_keys,
 )
 
-ARGUMENT_SPEC = dict(
-    url=dict(type="str"),
-    src=dict(type="path"),
-    fingerprint=dict(type="list", elements="str", required=True),
-    dest=dict(type="path", required=True),
-    mode=dict(type="raw", default="0644"),
-    timeout=dict(type="int", default=30),
-    validate_certs=dict(type="bool", default=True),
-)
+
+def argument_spec() -> dict:
+    return dict(
+        url=dict(type="str"),
+        src=dict(type="path"),
+        fingerprint=dict(type="list", elements="str", required=True),
+        dest=dict(type="path", required=True),
+        mode=dict(type="raw", default="0644"),
+        **download_argument_spec(),
+    )
 
 
 class AptSigningKey:
@@ -169,8 +170,9 @@ class AptSigningKey:
         self.dest: str = self.params["dest"]
         self.result: dict = {"changed": False, "dest": self.dest, "expected_fingerprints": []}
 
-    def fail(self, msg: str, **extra) -> None:
-        self.module.fail_json(msg=msg, **{**self.result, **extra})
+    def _error(self, msg: str, **extra) -> ModuleError:
+        """The error to raise, carrying what the run found so far."""
+        return ModuleError(msg, **{**self.result, **extra})
 
     def run(self) -> dict:
         expected = self._expected()
@@ -179,12 +181,12 @@ class AptSigningKey:
             keyring = dearmor(self._read_source())
             keys = read_public_keys(keyring)
         except OpenPGPError as exc:
-            self.fail(f"the key from {source} is unusable: {exc}")
+            raise self._error(f"the key from {source} is unusable: {exc}") from exc
         found = [key.fingerprint for key in keys]
         self.result.update(fingerprints=found, user_ids=[uid for key in keys for uid in key.user_ids])
         unexpected = [fpr for fpr in found if fpr not in expected]
         if unexpected:
-            self.fail(
+            raise self._error(
                 f"REFUSED the signing key from {source}: its fingerprint {', '.join(unexpected)} "
                 f"is not the pinned {', '.join(expected)}. Nothing was written to {self.dest}. "
                 "If the vendor really rotated its key, verify the new fingerprint out of band and update the pin."
@@ -198,9 +200,9 @@ class AptSigningKey:
             try:
                 expected.append(normalize_fingerprint(value))
             except OpenPGPError as exc:
-                self.fail(f"fingerprint[{index}]: {exc}")
+                raise self._error(f"fingerprint[{index}]: {exc}") from exc
         if not expected:
-            self.fail("fingerprint: at least one fingerprint must be pinned")
+            raise self._error("fingerprint: at least one fingerprint must be pinned")
         self.result["expected_fingerprints"] = expected
         return expected
 
@@ -210,12 +212,21 @@ class AptSigningKey:
                 with open(self.params["src"], "rb") as handle:
                     return handle.read()
             except OSError as exc:
-                self.fail(f"src: cannot read {self.params['src']}: {to_native(exc)}")
-        response, info = fetch_url(self.module, self.params["url"], timeout=self.params["timeout"])
-        if response is None or info.get("status") != 200:
-            self.fail(f"url: fetching {self.params['url']} failed: HTTP {info.get('status')} {info.get('msg', '')}".rstrip(),
-                      status=info.get("status"))
-        return response.read()
+                raise self._error(f"src: cannot read {self.params['src']}: {to_native(exc)}") from exc
+        return self._fetch(self.params["url"])
+
+    def _fetch(self, url: str) -> bytes:
+        # Binary keys are bytes, not text: the one HTTP stack streams them into the module's private
+        # temporary directory (removed when the module exits), and they are read back from there.
+        path = os.path.join(self.module.tmpdir, "signing-key")
+        try:
+            download(url, path, DownloadOptions.from_params(self.params))
+            with open(path, "rb") as handle:
+                return handle.read()
+        except DownloadError as exc:
+            raise self._error(f"url: {exc}", status=exc.status) from exc
+        except OSError as exc:
+            raise self._error(f"url: cannot keep the key fetched from {url}: {to_native(exc)}") from exc
 
     def _current(self) -> tuple[bytes | None, list[str]]:
         try:
@@ -224,7 +235,7 @@ class AptSigningKey:
         except FileNotFoundError:
             return None, []
         except OSError as exc:
-            self.fail(f"dest: cannot read {self.dest}: {to_native(exc)}")
+            raise self._error(f"dest: cannot read {self.dest}: {to_native(exc)}") from exc
         try:
             return data, [key.fingerprint for key in read_public_keys(dearmor(data))]
         except OpenPGPError:
@@ -241,23 +252,32 @@ class AptSigningKey:
         if before != keyring:
             self.result["changed"] = True
             if not self.module.check_mode:
-                # Only now, after the pin matched, may the keyrings directory be created.
-                write_atomic(self.module, self.dest, keyring, make_dirs=True)
+                self._replace(keyring)
         file_args = self.module.load_file_common_arguments({"path": self.dest, "mode": self.params["mode"]})
         if os.path.exists(self.dest):
             self.result["changed"] = self.module.set_fs_attributes_if_different(file_args, self.result["changed"])
         elif self.module.check_mode:
             self.result["changed"] = True
 
+    def _replace(self, keyring: bytes) -> None:
+        try:
+            # Only now, after the pin matched, may the keyrings directory be created.
+            replace_file(self.dest, keyring, make_dirs=True, move=self.module.atomic_move)
+        except OSError as exc:
+            raise self._error(f"dest: cannot write {self.dest}: {to_native(exc)}") from exc
+
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
+        argument_spec=argument_spec(),
         required_one_of=[("url", "src")],
         mutually_exclusive=[("url", "src")],
         supports_check_mode=True,
     )
-    module.exit_json(**AptSigningKey(module).run())
+    try:
+        module.exit_json(**AptSigningKey(module).run())
+    except ModuleError as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.facts
+  - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.facts
 attributes:
   check_mode:
     support: full
@@ -36,12 +37,9 @@ attributes:
     support: none
   facts:
     support: full
-  platform:
-    support: full
-    platforms: posix
   idempotent:
     support: full
-    description: Only reads the host.
+    details: Only reads the host.
 options: {}
 notes:
   - Reads files only; runs C(dpkg --print-architecture) and, when it exists, C(vcgencmd get_throttled).
@@ -218,8 +216,13 @@ def host_reader(module: AnsibleModule) -> HostReader:
     return HostReader("/", run_command=run, find_command=module.get_bin_path)
 
 
+def argument_spec() -> dict:
+    return {}
+
+
 def main() -> None:
-    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
+    # Never fails by design: a fact that cannot be read is None (see _pi_facts), so no ModuleError here.
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     facts = PiFactsCollector(host_reader(module)).collect()
     module.exit_json(changed=False, ansible_facts={"raspberry_pi": facts})
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -19,18 +20,15 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    support: full
-    platforms: posix
   idempotent:
     support: full
-    description: A user who owns a large enough range keeps it; nothing is written a second time.
+    details: A user who owns a large enough range keeps it; nothing is written a second time.
 options:
   name:
     description: The user (must exist).
@@ -98,16 +96,19 @@ from dataclasses import dataclass
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import write_atomic
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
 
-ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
-    count=dict(type="int", default=65536),
-    min_id=dict(type="int", default=100000),
-    max_id=dict(type="int", default=600100000),
-    subuid_path=dict(type="path", default="/etc/subuid"),
-    subgid_path=dict(type="path", default="/etc/subgid"),
-)
+
+def argument_spec() -> dict:
+    return dict(
+        name=dict(type="str", required=True),
+        count=dict(type="int", default=65536),
+        min_id=dict(type="int", default=100000),
+        max_id=dict(type="int", default=600100000),
+        subuid_path=dict(type="path", default="/etc/subuid"),
+        subgid_path=dict(type="path", default="/etc/subgid"),
+    )
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,10 @@ class SubordinateIds:
         self.name: str = self.params["name"]
         try:
             self.uid = str(pwd.getpwnam(self.name).pw_uid)
-        except KeyError:
-            module.fail_json(msg=f"name: no user {self.name!r} on this host; create the user first")
+        except KeyError as exc:
+            raise ModuleError(f"name: no user {self.name!r} on this host; create the user first") from exc
         if self.params["count"] < 1:
-            module.fail_json(msg=f"count: must be at least 1, got {self.params['count']}")
+            raise ModuleError(f"count: must be at least 1, got {self.params['count']}")
 
     def run(self) -> dict:
         result: dict = {"changed": False, "diff": []}
@@ -167,7 +168,7 @@ class SubordinateIds:
             if after != before:
                 result["changed"] = True
                 if not self.module.check_mode:
-                    write_atomic(self.module, path, after.encode("utf-8"))
+                    self._write(path, after)
         return result
 
     def ensure(self, text: str) -> tuple[IdRange, str]:
@@ -178,8 +179,8 @@ class SubordinateIds:
                 return existing, text
         start = first_free(ranges, self.params["count"], self.params["min_id"], self.params["max_id"])
         if start is None:
-            self.module.fail_json(msg=f"no free range of {self.params['count']} ids between {self.params['min_id']} "
-                                      f"and {self.params['max_id']}")
+            raise ModuleError(f"no free range of {self.params['count']} ids between {self.params['min_id']} "
+                              f"and {self.params['max_id']}")
         new = IdRange(self.name, start, self.params["count"])
         prefix = text if not text or text.endswith("\n") else text + "\n"
         return new, f"{prefix}{new.owner}:{new.start}:{new.count}\n"
@@ -191,12 +192,22 @@ class SubordinateIds:
         except FileNotFoundError:
             return ""
         except OSError as exc:
-            self.module.fail_json(msg=f"cannot read {path}: {to_native(exc)}")
+            raise ModuleError(f"cannot read {path}: {to_native(exc)}") from exc
+
+    def _write(self, path: str, text: str) -> None:
+        try:
+            # atomic_move keeps the owner and mode of the existing file.
+            replace_file(path, text.encode("utf-8"), move=self.module.atomic_move)
+        except OSError as exc:
+            raise ModuleError(f"cannot write {path}: {to_native(exc)}") from exc
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.exit_json(**SubordinateIds(module).run())
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        module.exit_json(**SubordinateIds(module).run())
+    except ModuleError as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@ helm v4.1.4 (lint, template, schema), kubectl v1.35.2 and helm staged through th
 engine, ansible-playbook running both playbooks unchanged.
 
 Not real here, and why: no kind binary and no kindest/node image can be had on these machines
-(../shared/docs/testbed.md), so `kind` is the TEST DOUBLE tests/unit/plugins/modules/kind_cli_double.py
-(kind's CLI contract, no containers). With it the flow playbook really builds, saves and lints, really
-"creates" a cluster, then fails at the first step that needs a Kubernetes API (installing ingress-nginx),
-which is exactly what proves the block/always: the cluster is deleted anyway. Ingress, image loading
-into real nodes, the Helm release, the rollout and the HTTP request through the ingress run only on a
-machine with kind and a node image.
+(docs/kind.md, "What was and was not exercised on the test machines"), so `kind` is the TEST DOUBLE
+tests/unit/plugins/modules/kind_cli_double.py (kind's CLI contract, no containers). With it the flow
+playbook really builds, saves and lints, really "creates" a cluster, then fails at the first step that
+needs a Kubernetes API (installing ingress-nginx), which is exactly what proves the block/always: the
+cluster is deleted anyway. Ingress, image loading into real nodes, the Helm release, the rollout and the
+HTTP request through the ingress run only on a machine with kind and a node image.
 """
 
 from __future__ import annotations

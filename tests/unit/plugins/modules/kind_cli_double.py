@@ -1,7 +1,7 @@
 """A TEST DOUBLE of the kind CLI (sigs.k8s.io/kind v0.31), for machines where kind cannot run.
 
 No kind binary and no kindest/node image can be had on the project's test machines, so a real KIND
-cluster cannot be made there (see ../shared/docs/testbed.md). This script stands in for `kind`: it
+cluster cannot be made there (see docs/kind.md). This script stands in for `kind`: it
 keeps "clusters" in a JSON state file instead of Docker containers, and reproduces kind's command
 line, exit codes and messages - copied from kind's sources (pkg/cmd/kind/..., cmd/kind/app/main.go,
 pkg/cluster/internal/create/create.go, pkg/cluster/internal/delete/delete.go, the docker provider and

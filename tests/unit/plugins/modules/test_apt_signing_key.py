@@ -115,3 +115,19 @@ def test_short_key_id_pin_is_refused(capsys, server, key, tmp_path) -> None:
     result = run(capsys, url=server.url + "/linux/debian/gpg", fingerprint=[key.fingerprint[-16:]], dest=str(tmp_path / "k.gpg"))
     assert result["failed"] is True
     assert result["msg"].startswith("fingerprint[0]:") and "key id is not enough" in result["msg"]
+
+
+def test_fetch_goes_through_the_download_stack_with_retries(capsys, server, key, tmp_path) -> None:
+    # A 500 is transient for _download: retried (retries=2 -> 3 attempts), then reported with the count.
+    result = run(capsys, url=server.url + "/_fault/500/linux/debian/gpg", fingerprint=[key.fingerprint],
+                 dest=str(tmp_path / "k.gpg"), retries=2, retry_delay=0)
+    assert result["failed"] is True
+    assert result["msg"].startswith("url: HTTP 500") and "after 3 attempts" in result["msg"]
+    assert result["status"] == 500
+    assert not (tmp_path / "k.gpg").exists()
+
+
+def test_binary_key_arrives_byte_for_byte(capsys, server, key, tmp_path) -> None:
+    dest = tmp_path / "k.gpg"
+    result = run(capsys, url=server.url + "/binary.gpg", fingerprint=[key.fingerprint], dest=str(dest))
+    assert result["changed"] is True and dest.read_bytes() == key.binary

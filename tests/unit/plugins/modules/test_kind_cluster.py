@@ -1,7 +1,7 @@
 """kind_cluster against a TEST DOUBLE of the kind CLI (kind_cli_double.py, beside this file).
 
 A real KIND cluster cannot be made on the project's test machines (no kind binary, no kindest/node
-image; ../shared/docs/testbed.md), so `kind` here is kind_cli_double.py: a real executable run as a
+image; docs/kind.md), so `kind` here is kind_cli_double.py: a real executable run as a
 subprocess through run_command, reproducing kind v0.31's argv, exit codes and messages (copied from
 kind's sources; see that file's docstring). Everything else is real: the module, run_command, stdin,
 the kubeconfig and record files on disk. Each test asserts the exact argv kind received.
