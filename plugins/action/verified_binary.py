@@ -52,8 +52,8 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        controller_src = bool(args.get("src")) and not boolean(args.get("remote_src", False), strict=False)
-        if not self._use_controller(args, controller_src, task_vars):
+        controller_src = self._controller_src(args)
+        if not self._use_controller(args, task_vars):
             result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
             return result
         try:
@@ -64,11 +64,15 @@ class ActionModule(ActionBase):
         return result
 
     @staticmethod
-    def _use_controller(args: dict, controller_src: bool, task_vars: dict) -> bool:
-        if args.get("src") and not controller_src:
+    def _controller_src(args: dict) -> bool:
+        return bool(args.get("src")) and not boolean(args.get("remote_src", False), strict=False)
+
+    @classmethod
+    def _use_controller(cls, args: dict, task_vars: dict) -> bool:
+        if args.get("src") and not cls._controller_src(args):
             return False  # a host-side source (remote_src) is on the host: nothing to fetch on the controller
         mode = args.get("distribute", "auto")
-        if controller_src or mode == "controller":
+        if args.get("src") or mode == "controller":
             return True
         return mode == "auto" and len(task_vars.get("ansible_play_hosts_all") or []) > 1
 
