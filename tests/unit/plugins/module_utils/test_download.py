@@ -1,6 +1,8 @@
 """Streamed downloads with retries, against a real HTTP server on loopback (tests/testbed/mirror.py)."""
 
 import hashlib
+import subprocess
+import time
 
 import pytest
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
@@ -11,6 +13,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     redact_url,
     url_secrets,
 )
+from hostile_http import body, header_values, hostile, raw_server, redirect
 from mirror import MirrorServer
 
 DATA = bytes(range(256)) * 4096  # 1 MiB
@@ -69,81 +72,13 @@ def test_fetch_text(server):
     assert fetch_text(f"{server.url}/a/tool.sha256", opts()) == "abc\n"
 
 
-# ---- hostile servers on loopback ---------------------------------------------------------------------
-# Each route is a function(handler) writing a raw reply; every request's path and headers are recorded.
-
-import http.server  # noqa: E402 - grouped with the hostile-server helpers below
-import socketserver  # noqa: E402
-import ssl  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+# ---- hostile servers on loopback (tests/testbed/hostile_http.py) ------------------------------------
 
 SECRET_TOKEN = "Bearer s3cr3t-token"
 
 
-class _Hostile(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):  # quiet
-        pass
-
-    def do_GET(self):  # noqa: N802 - stdlib naming
-        self.server.seen.append((self.path, dict(self.headers)))
-        route = self.server.routes.get(self.path.split("?", 1)[0])
-        if route is None:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        route(self)
-
-
-class _HostileServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-
-@contextmanager
-def hostile(routes: dict, tls: tuple[str, str] | None = None):
-    server = _HostileServer(("127.0.0.1", 0), _Hostile)
-    server.routes, server.seen = routes, []
-    scheme = "http"
-    if tls:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*tls)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        scheme = "https"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def redirect(location: str, code: int = 302):
-    def route(h):
-        h.send_response(code)
-        h.send_header("Location", location() if callable(location) else location)
-        h.send_header("Content-Length", "0")
-        h.end_headers()
-    return route
-
-
-def body(data: bytes):
-    def route(h):
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
-    return route
-
-
 def auth_headers(server, path: str) -> list[str | None]:
-    return [headers.get("Authorization") for seen, headers in server.seen if seen.split("?")[0] == path]
+    return header_values(server, path, "Authorization")
 
 
 CREDS = dict(headers={"Authorization": SECRET_TOKEN, "X-Trace": "kept"})
@@ -228,25 +163,6 @@ def test_a_cut_chunked_body_is_a_transient_download_error(tmp_path):
                                                 r"\(after 3 attempts\)"):
             download(f"{s.url}/cut", str(tmp_path / "out"), opts(retries=2), sleep=sleeps.append)
     assert len(s.seen) == 3 and sleeps == [0.5, 1.0]
-
-
-@contextmanager
-def raw_server(reply: bytes):
-    """Not an HTTP server at all: answers every connection with `reply` and hangs up."""
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            self.request.recv(4096)
-            self.request.sendall(reply)
-            self.server.hits += 1
-
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads, server.hits = True, 0
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_non_http_reply_is_a_clear_error(tmp_path):

@@ -222,14 +222,15 @@ def test_a_receipt_of_the_wrong_shape_is_no_receipt(env, server, content):
 
 
 def test_receipts_of_look_alike_paths_do_not_collide(tmp_path, server):
-    url = server.publish("v1/tool", V1)
-    base = {"receipt_dir": str(tmp_path / "receipts"), "retries": 0, "url": url, "checksum": sha(V1)}
-    a, b = tmp_path / "a" / "_b", tmp_path / "a_" / "b"
+    # /x/a/_b and /x/a_/b shared one receipt before: each run saw the other's sha256 and "repaired" forever.
+    pins = {tmp_path / "a" / "_b": (server.publish("v1/tool", V1), sha(V1)),
+            tmp_path / "a_" / "b": (server.publish("v2/tool", V2), sha(V2))}
+    base = {"receipt_dir": str(tmp_path / "receipts"), "retries": 0}
     for _run in range(2):
-        for dest in (a, b):
-            res = run({**base, "dest": str(dest)})
+        for dest, (url, digest) in pins.items():
+            res = run({**base, "dest": str(dest), "url": url, "checksum": digest})
             assert not res["tampered"] and not res.get("warnings"), res
-    assert res["outcome"] == "unchanged"
+            assert res["outcome"] == ("installed" if _run == 0 else "unchanged")
 
 
 def test_a_long_dest_gets_its_receipt(tmp_path, server):
