@@ -349,3 +349,12 @@ def test_two_concurrent_runs_on_one_dest_take_turns(env, server):
         p.join()
     assert sorted(r["outcome"] for r in results) == ["installed", "unchanged"], results
     assert server.stats()["requests"] == {"/v1/tool": 1}
+
+
+def test_a_symlinked_dest_is_replaced_never_followed(env, server, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    os.symlink(victim, env["dest"])
+    res = run({**env, "url": server.publish("v1/tool", V1), "checksum": sha(V1)})
+    assert res["outcome"] == "installed" and not os.path.islink(env["dest"])
+    assert open(env["dest"], "rb").read() == V1 and victim.read_bytes() == b"precious"
