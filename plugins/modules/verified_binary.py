@@ -196,7 +196,7 @@ options:
     type: path
   provenance:
     description:
-      - How the pin was chosen, recorded in the receipt and returned under RV(provenance). Informational only:
+      - How the pin was chosen, recorded in the receipt and returned under RV(provenance). Informational only -
         the verification is always the SHA-256 of O(checksum).
     type: dict
     suboptions:
@@ -204,7 +204,7 @@ options:
         description: Architecture of the artifact (for example V(arm64)).
         type: str
       pin_origin:
-        description: Where the pin came from (for example V(catalog) or V(extra_pins)).
+        description: Where the pin came from (the artifact lookup says V(shipped) or V(user)).
         type: str
       verification_level:
         description: How the pin itself was established (for example V(sha256) or V(signature)).
@@ -349,7 +349,7 @@ provenance:
   description: How the pin was chosen (O(provenance)), or what the receipt recorded when not given.
   returned: always
   type: dict
-  sample: {arch: amd64, pin_origin: catalog, verification_level: sha256}
+  sample: {arch: amd64, pin_origin: shipped, verification_level: sha256}
 distributed_from:
   description: How the artifact reached the host - V(host) (downloaded there), V(controller) (copied from the controller cache) or V(none).
   returned: always

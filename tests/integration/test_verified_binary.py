@@ -368,3 +368,17 @@ def test_secrets_in_the_url_never_reach_the_output_or_the_receipt(run, module_mi
     assert res.rc == 0, res.stdout[-2000:]
     assert "deadbeef42" not in res.stdout and "deadbeef42" not in amd64.exec("cat", RECEIPT).stdout
     assert res.task("vb")["url"].endswith("/signed/tool?REDACTED")
+
+
+def test_role_refuses_a_binary_reporting_a_longer_version(module_ansible, module_mirror, amd64, inv, tmp_path):
+    """Item 14 of issue 12: pin v0.0.1-pronk8s.test, binary says v0.0.1-pronk8s.test1 (a substring match passed)."""
+    version = "0.0.1-pronk8s.test"
+    liar = f"#!/bin/sh\necho 'kind v{version}1 go1.24 linux/amd64'\n".encode()
+    module_mirror.publish(f"github.com/kubernetes-sigs/kind/releases/download/v{version}/kind-linux-amd64", liar)
+    amd64.exec("rm", "-f", "/opt/liar/bin/kind")
+    res = module_ansible.playbook(_role_play(tmp_path, "kind", kind_version=version, kind_install_dir="/opt/liar/bin",
+                                             pronk8s_artifact_source="mirror", pronk8s_artifact_mirror_url=module_mirror.url,
+                                             pronk8s_artifact_extra_pins={"kind": {version: {"amd64": sha(liar)}}}), inv)
+    assert res.rc != 0
+    assert f"does not report 'v{version}'" in res.stdout
+    assert amd64.exec("ls", "/opt/liar/bin", check=False).stdout == ""

@@ -315,7 +315,7 @@ def test_validate_contains_refuses_a_longer_version(env, server):
 
 def test_provenance_is_recorded_and_returned(env, server):
     url = server.publish("v1/tool", V1)
-    prov = {"arch": "arm64", "pin_origin": "catalog", "verification_level": "sha256"}
+    prov = {"arch": "arm64", "pin_origin": "shipped", "verification_level": "sha256"}
     first = run({**env, "url": url, "checksum": sha(V1), "provenance": prov})
     assert first["provenance"] == prov
     assert {k: json.load(open(first["receipt"]))[k] for k in prov} == prov
