@@ -431,6 +431,10 @@ class InstallError(Exception):
     """A failure that leaves dest and the receipt untouched."""
 
 
+class ReceiptError(Exception):
+    """dest was installed, but its receipt could not be written."""
+
+
 class VerifiedBinary:
     def __init__(self, module: AnsibleModule) -> None:
         self.module = module
@@ -643,8 +647,8 @@ class VerifiedBinary:
                 **self.provenance,
             ))
         except OSError as exc:
-            raise InstallError(f"{self.dest} is the verified artifact, but its receipt {self.receipt_file} "
-                               f"could not be written: {exc}; the next run adopts or re-checks it") from exc
+            raise ReceiptError(f"{self.dest} is the verified artifact, but its receipt {self.receipt_file} "
+                               f"could not be written: {exc}; the next run adopts it or installs it again") from exc
 
     def _remove_stale_temps(self) -> None:
         """Temp files of an interrupted run (SIGKILL, power loss) are removed once they are old.
@@ -725,6 +729,8 @@ def main() -> None:
         module.no_log_values.update(url_secrets(module.params[key] or ""))
     try:
         result = VerifiedBinary(module).run()
+    except ReceiptError as exc:
+        module.fail_json(msg=str(exc), dest=module.params["dest"], changed=True)
     except (InstallError, ChecksumError, ArchiveError, DownloadError) as exc:
         extra = {}
         if isinstance(exc, DownloadError):

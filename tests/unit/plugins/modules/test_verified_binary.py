@@ -358,3 +358,13 @@ def test_a_symlinked_dest_is_replaced_never_followed(env, server, tmp_path):
     res = run({**env, "url": server.publish("v1/tool", V1), "checksum": sha(V1)})
     assert res["outcome"] == "installed" and not os.path.islink(env["dest"])
     assert open(env["dest"], "rb").read() == V1 and victim.read_bytes() == b"precious"
+
+
+def test_a_receipt_that_cannot_be_written_is_reported_as_such(env, server, monkeypatch):
+    def refuse(path, receipt):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(verified_binary.receipts, "write", refuse)
+    res = run({**env, "url": server.publish("v1/tool", V1), "checksum": sha(V1)})
+    assert res["failed"] and res["changed"] and open(env["dest"], "rb").read() == V1
+    assert "is the verified artifact, but its receipt" in res["msg"] and "left unchanged" not in res["msg"]
