@@ -20,8 +20,11 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
+from urllib.parse import urlsplit
+
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, parse_spec
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import resolve as resolve_checksum
@@ -30,6 +33,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     DownloadOptions,
     download,
     fetch_text,
+    redact_url,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
 
@@ -48,8 +52,8 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        controller_src = bool(args.get("src")) and not args.get("remote_src", False)
-        if not self._use_controller(args, controller_src, task_vars):
+        controller_src = self._controller_src(args)
+        if not self._use_controller(args, task_vars):
             result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
             return result
         try:
@@ -60,9 +64,15 @@ class ActionModule(ActionBase):
         return result
 
     @staticmethod
-    def _use_controller(args: dict, controller_src: bool, task_vars: dict) -> bool:
+    def _controller_src(args: dict) -> bool:
+        return bool(args.get("src")) and not boolean(args.get("remote_src", False), strict=False)
+
+    @classmethod
+    def _use_controller(cls, args: dict, task_vars: dict) -> bool:
+        if args.get("src") and not cls._controller_src(args):
+            return False  # a host-side source (remote_src) is on the host: nothing to fetch on the controller
         mode = args.get("distribute", "auto")
-        if controller_src or mode == "controller":
+        if args.get("src") or mode == "controller":
             return True
         return mode == "auto" and len(task_vars.get("ansible_play_hosts_all") or []) > 1
 
@@ -108,7 +118,7 @@ class ActionModule(ActionBase):
             self._transfer_file(local, remote)
             self._fixup_perms2((tmpdir, remote))
             module_args = {k: v for k, v in args.items() if k not in ("url", "src")}
-            module_args.update(src=remote, remote_src=True, origin=origin)
+            module_args.update(src=remote, remote_src=True, origin=redact_url(origin))
             result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         finally:
             self._remove_tmp_path(tmpdir)
@@ -127,9 +137,11 @@ class ActionModule(ActionBase):
         """Path of the verified artifact in the controller cache, downloading it at most once."""
         cache_dir = self._task.args.get("cache_dir") or default_cache_dir()
         entry = os.path.join(cache_dir, digest[:2], digest)
-        final = os.path.join(entry, os.path.basename(url.split("?", 1)[0]) or "artifact")
+        final = os.path.join(entry, os.path.basename(urlsplit(url).path) or "artifact")
         os.makedirs(entry, mode=0o755, exist_ok=True)
-        with open(os.path.join(entry, ".lock"), "w", encoding="utf-8") as lock:
+        # O_NOFOLLOW and no O_TRUNC: a symlink planted as .lock is refused, and no file is ever emptied.
+        fd = os.open(os.path.join(entry, ".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "rb") as lock:
             # Forks are processes: the first takes the lock and downloads, the others wait and reuse.
             fcntl.flock(lock, fcntl.LOCK_EX)
             if os.path.isfile(final) and sha256_file(final) == digest:
@@ -140,7 +152,7 @@ class ActionModule(ActionBase):
                 got = download(url, partial, opts)
                 if got.sha256 != digest:
                     raise AnsibleActionFail(
-                        f"sha256 mismatch for {url}: expected {digest}, got {got.sha256} ({got.size} bytes "
+                        f"sha256 mismatch for {redact_url(url)}: expected {digest}, got {got.sha256} ({got.size} bytes "
                         f"received); nothing was cached or copied to any host")
                 os.replace(partial, final)
             finally:

@@ -50,13 +50,19 @@ options:
   url:
     description:
       - HTTP, HTTPS or FTP URL of the artifact (the executable itself, or the archive holding it).
+      - Redirects are followed (at most 10). Credentials (O(url_username), O(url_password), an
+        C(Authorization) or C(Cookie) header in O(headers)) are sent only to the scheme, host and port of
+        O(url), never to another one a redirect points to; a redirect from C(https) to C(http) is refused.
+      - User info and the query string (for example a pre-signed C(X-Amz-Signature)) are redacted in the
+        result, the receipt and every message.
       - Mutually exclusive with O(src).
     type: str
   src:
     description:
       - Path of the artifact on the controller (air-gapped installs from a local directory).
         The action plugin verifies it and copies it to the host.
-      - With O(remote_src=true), a path on the managed host instead.
+      - With O(remote_src=true), a path on the managed host instead; the module then always runs on the
+        host, whatever O(distribute) says.
       - Mutually exclusive with O(url).
     type: path
   origin:
@@ -116,12 +122,21 @@ options:
     description:
       - Text the output of O(validate) must contain (for example the version, V(v1.35.2)), so a binary that
         runs but is not the expected release never replaces O(dest).
+      - Matched as a whole token - V(v1.34.1) is not found in C(v1.34.11), C(v1.34.1.2) or C(v1.34.1-rc.1),
+        but is in C(v1.34.1), C(v1.34.1+g0a1b2c) or C(v1.34.1,). V(1.34.1) is also found in C(v1.34.1).
     type: str
   timeout:
     description:
       - Seconds to wait for the server to answer or send more data.
     type: int
     default: 60
+  deadline:
+    description:
+      - Seconds the whole download may take, retries and checksum file included; a server that keeps
+        the connection alive by sending a byte now and then is cut off when it is reached.
+      - V(0) means no deadline.
+    type: float
+    default: 3600
   retries:
     description:
       - Extra attempts after a transient failure (connection error, timeout, HTTP 5xx or 429), with
@@ -179,6 +194,21 @@ options:
       - Directory of the receipts. Defaults to C(/var/lib/pronk8s/receipts) for root, and to
         C(~/.local/state/pronk8s/receipts) for other users.
     type: path
+  provenance:
+    description:
+      - How the pin was chosen, recorded in the receipt and returned under RV(provenance). Informational only -
+        the verification is always the SHA-256 of O(checksum).
+    type: dict
+    suboptions:
+      arch:
+        description: Architecture of the artifact (for example V(arm64)).
+        type: str
+      pin_origin:
+        description: Where the pin came from (the artifact lookup says V(shipped) or V(user)).
+        type: str
+      verification_level:
+        description: How the pin itself was established (for example V(sha256) or V(signature)).
+        type: str
   distribute:
     description:
       - Where the artifact is downloaded (action plugin).
@@ -186,7 +216,8 @@ options:
       - V(controller) - the controller downloads it once per artifact into O(cache_dir), verifies it, and
         copies it to each host that needs it.
       - V(auto) - V(controller) when the play has more than one host, else V(host).
-      - A controller-side O(src) is always distributed from the controller.
+      - A controller-side O(src) is always distributed from the controller; a host-side one (O(remote_src=true))
+        is always read on the host.
     type: str
     choices: [auto, controller, host]
     default: auto
@@ -200,6 +231,11 @@ notes:
     as they do for M(ansible.builtin.get_url).
   - When O(checksum) is a checksum file and the receipt records the same checksum file and the installed
     file is intact, no network access happens at all.
+  - In a checksum file, the entry whose name matches the most trailing path components of the artifact's
+    URL wins (C(linux-amd64/kubectl) before C(darwin-arm64/kubectl)); a base-name-only match is used only when
+    it is unique, else the module fails listing the candidates.
+  - Two runs on the same O(dest) at the same time take turns (an exclusive lock beside the receipt).
+  - Receipts are mode C(0600) in a C(0700) directory, one per O(dest), named after the SHA-256 of its path.
 seealso:
   - module: ansible.builtin.get_url
   - module: ansible.builtin.unarchive
@@ -276,7 +312,7 @@ version:
   type: str
   sample: 1.35.2
 url:
-  description: Where the artifact came from (URL, or path of O(src)).
+  description: Where the artifact came from (URL, or path of O(src)), user info and query string redacted.
   returned: always
   type: str
   sample: https://dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl
@@ -308,7 +344,12 @@ receipt:
   description: Path of the receipt.
   returned: always
   type: str
-  sample: /var/lib/pronk8s/receipts/usr_local_bin_kubectl.json
+  sample: /var/lib/pronk8s/receipts/kubectl-3b1a5c1f2b2d8e0f4b7c6a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b.json
+provenance:
+  description: How the pin was chosen (O(provenance)), or what the receipt recorded when not given.
+  returned: always
+  type: dict
+  sample: {arch: amd64, pin_origin: shipped, verification_level: sha256}
 distributed_from:
   description: How the artifact reached the host - V(host) (downloaded there), V(controller) (copied from the controller cache) or V(none).
   returned: always
@@ -317,10 +358,12 @@ distributed_from:
 """
 
 import os
+import re
 import shlex
 import shutil
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
@@ -337,11 +380,14 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     DownloadOptions,
     download,
     fetch_text,
+    redact_url,
+    url_secrets,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import HashingWriter, sha256_if_file
 
 TEMP_PREFIX = ".pronk8s-"
 STALE_TEMP_SECONDS = 3600
+PROVENANCE_KEYS = ("arch", "pin_origin", "verification_level")
 
 
 def argument_spec() -> dict:
@@ -361,6 +407,7 @@ def argument_spec() -> dict:
         validate=dict(type="str"),
         validate_contains=dict(type="str"),
         timeout=dict(type="int", default=60),
+        deadline=dict(type="float", default=3600),
         retries=dict(type="int", default=3),
         retry_delay=dict(type="float", default=2.0),
         validate_certs=dict(type="bool", default=True),
@@ -373,6 +420,8 @@ def argument_spec() -> dict:
         url_password=dict(type="str", aliases=["password"], no_log=True),
         force_basic_auth=dict(type="bool", default=False),
         receipt_dir=dict(type="path"),
+        provenance=dict(type="dict", options=dict(
+            arch=dict(type="str"), pin_origin=dict(type="str"), verification_level=dict(type="str"))),
         distribute=dict(type="str", default="auto", choices=["auto", "controller", "host"]),
         cache_dir=dict(type="path"),
     )
@@ -380,6 +429,10 @@ def argument_spec() -> dict:
 
 class InstallError(Exception):
     """A failure that leaves dest and the receipt untouched."""
+
+
+class ReceiptError(Exception):
+    """dest was installed, but its receipt could not be written."""
 
 
 class VerifiedBinary:
@@ -391,13 +444,18 @@ class VerifiedBinary:
         self.name: str = p["name"] or os.path.basename(self.dest)
         self.version: str | None = p["version"]
         self.origin: str = p["origin"] or p["url"] or p["src"]
+        self.shown: str = redact_url(self.origin)
         self.spec: ChecksumSpec = parse_spec(p["checksum"])
-        self.receipt_file = receipts.receipt_path(p["receipt_dir"] or receipts.default_receipt_dir(), self.dest)
+        self.checksum_source: str | None = redact_url(self.spec.source) if self.spec.source else None
+        self.receipt_dir: str = p["receipt_dir"] or receipts.default_receipt_dir()
+        self.receipt_file = receipts.receipt_path(self.receipt_dir, self.dest)
         self.download_opts = DownloadOptions.from_params(p)
+        self.provenance: dict = {k: (p["provenance"] or {}).get(k) for k in PROVENANCE_KEYS}
+        self.suspect: str | None = None  # the installed sha256 when it differs from the receipt's
         self.result: dict = dict(
-            changed=False, dest=self.dest, name=self.name, version=self.version, url=self.origin,
+            changed=False, dest=self.dest, name=self.name, version=self.version, url=self.shown,
             receipt=self.receipt_file, tampered=False, artifact_needed=False, downloaded_bytes=0,
-            outcome="unchanged", distributed_from="none",
+            outcome="unchanged", distributed_from="none", provenance=dict(self.provenance),
         )
 
     # ---- inspection -------------------------------------------------------------------------
@@ -417,34 +475,54 @@ class VerifiedBinary:
 
     def _decide(self, current_sha: str | None, receipt: receipts.Receipt | None) -> str:
         """unchanged | adopt | install | repair, from local state and the pin only (no network)."""
-        same_pin = receipt is not None and receipt.describes(self.spec.digest, self.member, self.spec.source)
+        same_pin = receipt is not None and receipt.describes(self.spec.digest, self.member, self.checksum_source)
         if current_sha is not None and same_pin and receipt.sha256 == current_sha:
             return "unchanged"
-        if current_sha is not None and receipt is not None and receipt.sha256 != current_sha:
-            self.result["tampered"] = True
-            self.module.warn(
-                f"{self.dest} was modified after it was installed: its sha256 is {current_sha}, the receipt "
-                f"recorded {receipt.sha256}; it is replaced by the verified artifact")
-            return "repair"
+        # The file IS the pinned artifact (e.g. a run died between the rename and the receipt write): adopt it.
         if current_sha is not None and self.member is None and self.spec.digest == current_sha:
             return "adopt"
+        if current_sha is not None and receipt is not None and receipt.sha256 != current_sha:
+            self.suspect = receipt.sha256
+            return "repair"
         return "install"
+
+    def _report_tampered(self, current_sha: str) -> None:
+        self.result["tampered"] = True
+        self.module.warn(
+            f"{self.dest} was modified after it was installed: its sha256 is {current_sha}, the receipt "
+            f"recorded {self.suspect}; it is replaced by the verified artifact")
 
     # ---- main flow --------------------------------------------------------------------------
 
     def run(self) -> dict:
         self._validate_paths()
+        if self.module.check_mode:
+            return self._run_locked()
+        # Two runs on one dest (two playbooks, or one dest listed twice) take turns: the second one finds the
+        # first one's receipt and has nothing to do.
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(receipts.dest_lock(self.receipt_file))
+            except OSError as exc:
+                raise InstallError(f"cannot lock {self.dest} for this run: {exc}") from exc
+            return self._run_locked()
+
+    def _run_locked(self) -> dict:
         self._remove_stale_temps()
-        receipt = receipts.read(self.receipt_file)
+        receipt = receipts.read_for(self.receipt_dir, self.dest)
         current_sha = sha256_if_file(self.dest)
         decision = self._decide(current_sha, receipt)
+        if decision == "repair" and (self.module.check_mode or self.member is None):
+            self._report_tampered(current_sha)
+        if receipt is not None and not any(self.provenance.values()):
+            self.result["provenance"] = {k: getattr(receipt, k) for k in PROVENANCE_KEYS}
         before = self._describe(receipt.version if receipt else None, current_sha, absent=current_sha is None)
         self.result["sha256"] = current_sha
         self.result["artifact_sha256"] = receipt.artifact_sha256 if receipt and decision == "unchanged" else self.spec.digest
 
         if decision in ("unchanged", "adopt"):
-            if decision == "adopt" and not self.module.check_mode:
-                self._write_receipt(current_sha, self.spec.digest)
+            if not self.module.check_mode and (decision == "adopt" or self._provenance_differs(receipt)):
+                self._write_receipt(current_sha, self.spec.digest or receipt.artifact_sha256, receipt)
             self.result["outcome"] = "unchanged" if decision == "unchanged" else "adopted"
             self.result["version"] = self.version or (receipt.version if receipt else None)
             self._apply_attributes(self.dest)
@@ -463,9 +541,12 @@ class VerifiedBinary:
 
         installed_sha, artifact_sha = self._install()
         self.result.update(sha256=installed_sha, artifact_sha256=artifact_sha)
-        if installed_sha == current_sha and decision != "repair":
-            # Same bytes were already there (e.g. an archive install without a receipt).
+        if installed_sha == current_sha:
+            # Same bytes were already there: an archive install without a receipt, or one whose receipt write
+            # was interrupted (the member's sha256 is only known after extraction).
             self.result.update(changed=False, outcome="adopted")
+        elif decision == "repair" and not self.result["tampered"]:
+            self._report_tampered(current_sha)
         self.result["diff"] = dict(before=before, after=self._describe(self.version, installed_sha))
         self.result["msg"] = (f"{self.name} {self.version or ''} {self.result['outcome']} at {self.dest} "
                               f"(sha256 {installed_sha})").replace("  ", " ")
@@ -482,13 +563,13 @@ class VerifiedBinary:
             expected = resolve_checksum(self.spec, self.origin, lambda url: fetch_text(url, self.download_opts))
             if artifact_sha != expected:
                 raise InstallError(
-                    f"sha256 mismatch for {self.origin}: expected {expected}, got {artifact_sha} "
+                    f"sha256 mismatch for {self.shown}: expected {expected}, got {artifact_sha} "
                     f"({size} bytes received); {self.dest} and its receipt were left unchanged")
             if self.member:
                 fd, staged = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{base}-new-", dir=directory)
                 with os.fdopen(fd, "wb") as out:
                     writer = HashingWriter(out)
-                    extract_member(artifact, self.member, writer, self.origin)
+                    extract_member(artifact, self.member, writer, self.shown)
                 installed_sha = writer.hexdigest()
             else:
                 staged, artifact = artifact, None
@@ -534,7 +615,7 @@ class VerifiedBinary:
                 f"the verified {self.name} failed its validation ({' '.join(argv)} exited {rc}: "
                 f"{(err or out).strip()[:500]}); {self.dest} was left unchanged")
         wanted = self.module.params["validate_contains"]
-        if wanted and wanted not in out + err:
+        if wanted and not contains_token(f"{out}\n{err}", wanted):
             raise InstallError(
                 f"the verified {self.name} does not report '{wanted}' ({' '.join(argv)} said: "
                 f"{(out or err).strip()[:300]}); {self.dest} was left unchanged")
@@ -548,28 +629,91 @@ class VerifiedBinary:
         if report and changed:
             self.result["changed"] = True
 
-    def _write_receipt(self, installed_sha: str, artifact_sha: str | None) -> None:
-        receipts.write(self.receipt_file, receipts.Receipt(
-            dest=self.dest, sha256=installed_sha, artifact_sha256=artifact_sha or installed_sha,
-            archive_member=self.member, name=self.name, version=self.version, source=self.origin,
-            checksum_source=self.spec.source, installed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        ))
+    def _provenance_differs(self, receipt: receipts.Receipt | None) -> bool:
+        """New provenance for the same install (the catalog learnt more about a pin): refresh the receipt."""
+        return (receipt is not None and any(self.provenance.values())
+                and any(getattr(receipt, k) != v for k, v in self.provenance.items()))
+
+    def _write_receipt(self, installed_sha: str, artifact_sha: str | None,
+                       previous: receipts.Receipt | None = None) -> None:
+        keep = previous if previous is not None and previous.sha256 == installed_sha else None
+        try:
+            receipts.write(self.receipt_file, receipts.Receipt(
+                dest=self.dest, sha256=installed_sha, artifact_sha256=artifact_sha or installed_sha,
+                archive_member=self.member, name=self.name, version=self.version or (keep.version if keep else None),
+                source=self.shown if keep is None else keep.source,
+                checksum_source=self.checksum_source,
+                installed_at=keep.installed_at if keep else datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                **self.provenance,
+            ))
+        except OSError as exc:
+            raise ReceiptError(f"{self.dest} is the verified artifact, but its receipt {self.receipt_file} "
+                               f"could not be written: {exc}; the next run adopts it or installs it again") from exc
 
     def _remove_stale_temps(self) -> None:
-        """Temp files of an interrupted run (SIGKILL, power loss) are removed once they are old."""
+        """Temp files of an interrupted run (SIGKILL, power loss) are removed once they are old.
+
+        Only regular files named exactly as this module's mkstemp names them; never in check mode; what cannot
+        be removed is left (the sweep is housekeeping, it never fails a run).
+        """
         directory = os.path.dirname(self.dest)
-        prefix = f"{TEMP_PREFIX}{os.path.basename(self.dest)}-"
+        pattern = re.compile(
+            rf"^{re.escape(TEMP_PREFIX + os.path.basename(self.dest))}-(artifact|new)-[a-z0-9_]{{8}}$")
         now = time.time()
-        if not os.path.isdir(directory):  # check mode, directory still to be created
+        if self.module.check_mode or not os.path.isdir(directory):
             return
-        for entry in os.scandir(directory):
-            if entry.name.startswith(prefix) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
-                os.unlink(entry.path)
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return
+        for entry in entries:
+            if not pattern.match(entry.name):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
 
     def _describe(self, version: str | None, sha: str | None, absent: bool = False) -> str:
         if absent:
             return "absent\n"
         return f"version: {version or 'unknown'}\nsha256: {sha or '(known after extraction)'}\n"
+
+
+def contains_token(text: str, wanted: str) -> bool:
+    """Whether `wanted` occurs in `text` as a whole token: v1.34.1 is not in v1.34.11, v1.34.1.2 or v1.34.1-rc.1.
+
+    An alphanumeric edge of `wanted` must not touch another letter or digit (nor ".x"/"-x" after it, which
+    would continue the version); "1.34.1" is found in "v1.34.1"; "+build" metadata after it is accepted.
+    """
+    if not wanted:
+        return True
+    start = text.find(wanted)
+    while start >= 0:
+        end = start + len(wanted)
+        if _clean_start(text, start, wanted) and _clean_end(text, end, wanted):
+            return True
+        start = text.find(wanted, start + 1)
+    return False
+
+
+def _clean_start(text: str, start: int, wanted: str) -> bool:
+    if not wanted[0].isalnum() or start == 0:
+        return True
+    prev = text[start - 1]
+    if wanted[0].isdigit() and prev in "vV":
+        return start < 2 or not (text[start - 2].isalnum() or text[start - 2] == ".")
+    return not (prev.isalnum() or prev == ".")
+
+
+def _clean_end(text: str, end: int, wanted: str) -> bool:
+    if not wanted[-1].isalnum() or end == len(text):
+        return True
+    nxt = text[end]
+    if nxt.isalnum():
+        return False
+    return not (nxt in ".-" and end + 1 < len(text) and text[end + 1].isalnum())
 
 
 def main() -> None:
@@ -580,8 +724,13 @@ def main() -> None:
         required_by={"validate_contains": ("validate",)},
         supports_check_mode=True,
     )
+    # Secrets in URLs (user info, pre-signed query strings) are masked wherever Ansible prints the arguments.
+    for key in ("url", "origin", "checksum"):
+        module.no_log_values.update(url_secrets(module.params[key] or ""))
     try:
         result = VerifiedBinary(module).run()
+    except ReceiptError as exc:
+        module.fail_json(msg=str(exc), dest=module.params["dest"], changed=True)
     except (InstallError, ChecksumError, ArchiveError, DownloadError) as exc:
         extra = {}
         if isinstance(exc, DownloadError):

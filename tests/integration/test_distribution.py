@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile_http import body, header_values, hostile, redirect
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "0.0.1-pronk8s.test"
@@ -115,3 +116,46 @@ def test_mirror_playbook_stops_before_downloading_an_unpinned_version(fleet, mod
     assert res.rc != 0
     assert "kind 0.31.0 has no sha256 pin for arm; pinned versions for arm: 0.8.1, 0.7.0" in res.stdout
     assert module_mirror.stats()["total_bytes"] == 0 and not (tmp_path / "a").exists()
+
+
+def _vb_play(tmp: Path, args: dict) -> Path:
+    path = tmp / f"vb-{len(list(tmp.iterdir()))}.yml"
+    path.write_text(json.dumps([{"name": "vb", "hosts": "all", "gather_facts": False,
+                                 "tasks": [{"name": "vb", "pronk8s.platform.verified_binary": args}]}]))
+    return path
+
+
+def test_remote_src_in_a_multi_host_play_runs_on_each_host(fleet, module_ansible, tmp_path):
+    """Item 6 of issue 12: distribute=auto with several hosts used to treat the host path as a controller URL."""
+    data = b"#!/bin/sh\necho 'tool from the host'\n"
+    for host in fleet.hosts:
+        host.exec("sh", "-c", f"mkdir -p /opt/src && printf '%s' \"{data.decode()}\" > /opt/src/tool")
+    res = module_ansible.playbook(_vb_play(tmp_path, {"src": "/opt/src/tool", "remote_src": True,
+                                                      "checksum": hashlib.sha256(data).hexdigest(),
+                                                      "dest": "/opt/remote-src/bin/tool"}), fleet.inventory())
+    assert res.rc == 0, res.stdout[-3000:]
+    for host in fleet.hosts:
+        result = res.task("vb", host=host.name)
+        assert result["changed"] and result["distributed_from"] == "host" and result["url"] == "/opt/src/tool"
+        assert host.exec("/opt/remote-src/bin/tool").stdout == "tool from the host\n"
+
+
+def test_controller_cache_keeps_credentials_to_the_origin(fleet, module_ansible, tmp_path):
+    """Item 2 of issue 12 on the controller side: the cache download and the checksum file follow redirects
+    to another port without the token; the hosts get the verified artifact."""
+    data = b"#!/bin/sh\necho 'tool via redirect'\n"
+    digest = hashlib.sha256(data).hexdigest()
+    with hostile({"/tool": body(data), "/SHA256SUMS": body(f"{digest}  tool\n".encode())}) as other:
+        with hostile({"/tool": redirect(f"{other.url}/tool"), "/SHA256SUMS": redirect(f"{other.url}/SHA256SUMS")}) as origin:
+            res = module_ansible.playbook(
+                _vb_play(tmp_path, {"url": f"{origin.url}/tool", "checksum": f"{origin.url}/SHA256SUMS",
+                                    "dest": "/opt/redirected/bin/tool", "distribute": "controller",
+                                    "headers": {"Authorization": "Bearer s3cr3t-token"},
+                                    "cache_dir": str(tmp_path / "cache")}),
+                fleet.inventory())
+    assert res.rc == 0, res.stdout[-3000:]
+    assert all(res.task("vb", host=h.name)["distributed_from"] == "controller" for h in fleet.hosts)
+    for path in ("/tool", "/SHA256SUMS"):
+        assert set(header_values(origin, path, "Authorization")) == {"Bearer s3cr3t-token"}
+        assert set(header_values(other, path, "Authorization")) == {None}
+    assert len(header_values(other, "/tool", "Authorization")) == 1, "one cache download for all hosts"

@@ -20,10 +20,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from ansible_collections.pronk8s.platform.plugins.module_utils._receipt import ROOT_RECEIPT_DIR, receipt_path
+from hostile_http import body, header_values, hostile, redirect
 
 ROOT = Path(__file__).resolve().parents[2]
 DEST = "/usr/local/bin/tool"
-RECEIPT = "/var/lib/pronk8s/receipts/usr_local_bin_tool.json"
+RECEIPT = receipt_path(ROOT_RECEIPT_DIR, DEST)
 
 
 def sha(data: bytes) -> str:
@@ -316,3 +318,68 @@ def test_bad_role_input_is_rejected_before_any_task(module_ansible, inv, tmp_pat
     assert res.rc != 0
     assert "value of helm_source must be one of: upstream, mirror, local, got: ftp" in res.stdout
     assert "pronk8s.platform.verified_tool :" not in res.stdout
+
+
+# ---- issue 12: hostile servers and concurrent runs against a real host --------------------------------
+
+def test_credentials_stay_with_the_origin_across_redirects(run, testbed, amd64, tmp_path):
+    """The module on the host: token and basic auth reach the origin, never the host it redirects to."""
+    data = script("redirected")
+    with hostile({"/tool": body(data)}, bind=testbed.gateway) as other:
+        with hostile({"/tool": redirect(f"{other.url}/tool")}, bind=testbed.gateway) as origin:
+            amd64.exec("rm", "-f", DEST, RECEIPT)
+            res = run({"url": f"{origin.url}/tool", "checksum": sha(data), "dest": DEST, "distribute": "host",
+                       "headers": {"Authorization": "Bearer s3cr3t-token"}, "url_username": "alice",
+                       "url_password": "pw-alice", "force_basic_auth": True})
+            assert res.rc == 0, res.stdout[-2000:]
+    assert header_values(origin, "/tool", "Authorization") != [None]
+    assert header_values(other, "/tool", "Authorization") == [None]
+    assert amd64.exec(DEST).stdout == "tool redirected\n"
+
+
+def test_concurrent_runs_on_one_dest_take_turns(module_ansible, module_mirror, module_hosts, amd64, tmp_path):
+    """Two inventory names for one container: two forks install the same dest at the same time."""
+    data = script("concurrent")
+    url = module_mirror.publish("concurrent/tool", data)
+    amd64.exec("rm", "-f", DEST, RECEIPT)
+    inventory = json.loads(module_hosts.inventory([amd64]).read_text())
+    hostvars = inventory["all"]["hosts"][amd64.name]
+    inventory["all"]["hosts"] = {"twin-a": hostvars, "twin-b": hostvars}
+    inv = tmp_path / "twins.json"
+    inv.write_text(json.dumps(inventory))
+    module_mirror.reset_stats()
+    # validate sleeps so both runs are inside the module together
+    pb = write_playbook(tmp_path, vb({"url": url, "checksum": sha(data), "dest": DEST, "distribute": "host",
+                                      "validate": "sh -c 'sleep 2' %s"}))
+    res = module_ansible.playbook(pb, inv, "--forks", "2")
+    assert res.rc == 0, res.stdout[-2000:]
+    outcomes = sorted(res.task("vb", host=h)["outcome"] for h in ("twin-a", "twin-b"))
+    assert outcomes == ["installed", "unchanged"]
+    assert module_mirror.stats()["requests"] == {"/concurrent/tool": 1}
+    assert amd64.exec("stat", "-c", "%a", RECEIPT).stdout.strip() == "600"
+    assert amd64.exec("stat", "-c", "%a", ROOT_RECEIPT_DIR).stdout.strip() == "700"
+
+
+def test_secrets_in_the_url_never_reach_the_output_or_the_receipt(run, module_mirror, amd64):
+    data = script("signed")
+    url = module_mirror.publish("signed/tool", data) + "?X-Amz-Signature=deadbeef42"
+    amd64.exec("rm", "-f", DEST, RECEIPT)
+    res = run({"url": url, "checksum": sha(data), "dest": DEST, "distribute": "host"})
+    assert res.rc == 0, res.stdout[-2000:]
+    # the JSON callback prints every result with its invocation (module_args): masked too
+    assert "deadbeef42" not in res.stdout and "deadbeef42" not in amd64.exec("cat", RECEIPT).stdout
+    assert res.task("vb")["url"].endswith("/signed/tool?REDACTED")
+
+
+def test_role_refuses_a_binary_reporting_a_longer_version(module_ansible, module_mirror, amd64, inv, tmp_path):
+    """Item 14 of issue 12: pin v0.0.1-pronk8s.test, binary says v0.0.1-pronk8s.test1 (a substring match passed)."""
+    version = "0.0.1-pronk8s.test"
+    liar = f"#!/bin/sh\necho 'kind v{version}1 go1.24 linux/amd64'\n".encode()
+    module_mirror.publish(f"github.com/kubernetes-sigs/kind/releases/download/v{version}/kind-linux-amd64", liar)
+    amd64.exec("rm", "-f", "/opt/liar/bin/kind")
+    res = module_ansible.playbook(_role_play(tmp_path, "kind", kind_version=version, kind_install_dir="/opt/liar/bin",
+                                             pronk8s_artifact_source="mirror", pronk8s_artifact_mirror_url=module_mirror.url,
+                                             pronk8s_artifact_extra_pins={"kind": {version: {"amd64": sha(liar)}}}), inv)
+    assert res.rc != 0
+    assert f"does not report 'v{version}'" in res.stdout
+    assert amd64.exec("ls", "/opt/liar/bin", check=False).stdout == ""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+
+import pytest
 from types import SimpleNamespace
 
 from ansible_collections.pronk8s.platform.plugins.action.verified_binary import ActionModule
@@ -64,3 +66,35 @@ def test_a_corrupt_cache_entry_is_replaced_and_a_bad_download_never_cached(tmp_p
         result = run_forks(1, str(tmp_path / "cache"), url, wrong)[0]
         assert result.startswith(f"error: sha256 mismatch for {url}: expected {wrong}, got {DIGEST}")
         assert sorted(os.listdir(tmp_path / "cache" / "ff" / wrong)) == [".lock"]
+
+
+def test_a_symlinked_lock_is_refused_and_its_target_never_truncated(tmp_path):
+    entry = tmp_path / "cache" / DIGEST[:2] / DIGEST
+    entry.mkdir(parents=True)
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (entry / ".lock").symlink_to(victim)
+    result = run_forks(1, str(tmp_path / "cache"), "http://127.0.0.1:9/kubectl", DIGEST)[0]
+    assert result.startswith("error: ") and "Too many levels of symbolic links" in result
+    assert victim.read_text() == "precious"
+
+
+def test_cache_errors_never_show_url_secrets(tmp_path):
+    with MirrorServer(tmp_path / "mirror") as m:
+        url = m.publish("dl/kubectl", DATA) + "?X-Amz-Signature=deadbeef42"
+        result = run_forks(1, str(tmp_path / "cache"), url, "f" * 64)[0]
+    assert result.startswith("error: sha256 mismatch for ") and "deadbeef42" not in result
+
+
+@pytest.mark.parametrize("args,hosts,controller", [
+    # item 6: a host-side src always runs on the host, whatever the play size or distribute says
+    ({"src": "/opt/a/tool", "remote_src": True}, ["a", "b"], False),
+    ({"src": "/opt/a/tool", "remote_src": "yes"}, ["a", "b"], False),
+    ({"src": "/opt/a/tool", "remote_src": True, "distribute": "controller"}, ["a"], False),
+    ({"src": "files/tool"}, ["a"], True),
+    ({"url": "https://x/tool"}, ["a", "b"], True),
+    ({"url": "https://x/tool"}, ["a"], False),
+    ({"url": "https://x/tool", "distribute": "host"}, ["a", "b"], False),
+])
+def test_where_the_artifact_is_fetched(args, hosts, controller):
+    assert ActionModule._use_controller(args, {"ansible_play_hosts_all": hosts}) is controller

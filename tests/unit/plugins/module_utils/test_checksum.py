@@ -18,13 +18,13 @@ EMPTY = hashlib.sha256(b"").hexdigest()
 @pytest.mark.parametrize("spec", [HEX, HEX.upper(), f"sha256:{HEX}", f"SHA256:{HEX}", f"  {HEX}\n"])
 def test_literal_specs(spec):
     parsed = parse_spec(spec)
-    assert parsed.digest == HEX and parsed.is_literal and parsed.describe() == f"sha256:{HEX}"
+    assert parsed.digest == HEX and parsed.describe() == f"sha256:{HEX}"
 
 
 @pytest.mark.parametrize("spec", ["https://dl.k8s.io/x/kubectl.sha256", "/srv/sums/SHA256SUMS"])
 def test_checksum_file_specs(spec):
     parsed = parse_spec(spec)
-    assert parsed.source == spec and not parsed.is_literal
+    assert parsed.source == spec and parsed.digest is None
 
 
 @pytest.mark.parametrize("spec,message", [
@@ -73,3 +73,48 @@ def test_resolve_from_a_url_a_path_or_a_literal(tmp_path):
     assert fetched == ["https://x/sums"]
     with pytest.raises(ChecksumError, match=f"cannot read checksum file {tmp_path}/missing"):
         resolve(parse_spec(str(tmp_path / "missing")), "kubectl", fetch)
+
+
+# ---- item 3: which entry of a checksum file is the artifact's ---------------------------------------
+
+OTHER = "c" * 64
+
+
+@pytest.mark.parametrize("text,artifact", [
+    # a versioned path listed before the exact name: the exact name wins
+    (f"{OTHER}  v1.0.0/helm\n{HEX}  helm\n", "https://get.helm.sh/helm"),
+    # the URL's path suffix picks the platform
+    (f"{OTHER}  darwin-arm64/kubectl\n{HEX}  linux-amd64/kubectl\n", "https://mirror/v1/linux-amd64/kubectl"),
+    (f"{OTHER}  bin/darwin/arm64/kubectl\n{HEX}  bin/linux/amd64/kubectl\n",
+     "https://dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl?x=1"),
+    # a unique base-name match is still accepted (dist/ directory of a release)
+    (f"{HEX}  ./dist/kubectl\n{OTHER}  kind\n", "https://x/kubectl"),
+    # the same digest listed twice is not ambiguous
+    (f"{HEX}  a/kubectl\n{HEX}  b/kubectl\n", "https://x/kubectl"),
+    # a controller or host path works like a URL path
+    (f"{OTHER}  arm64/tool\n{HEX}  amd64/tool\n", "/srv/artifacts/amd64/tool"),
+])
+def test_the_most_specific_entry_wins(text, artifact):
+    assert digest_for(text, artifact, "sums") == HEX
+
+
+@pytest.mark.parametrize("name", [".kubectl", "../kubectl", "x/../kubectl", "kubectl.sig", "xkubectl"])
+def test_names_that_only_look_alike_never_match(name):
+    with pytest.raises(ChecksumError, match="has no entry for 'kubectl'"):
+        digest_for(f"{HEX}  {name}\n", "https://x/kubectl", "sums")
+
+
+def test_ambiguous_base_names_fail_listing_the_candidates():
+    text = f"{OTHER}  darwin-arm64/kubectl\n{HEX}  linux-amd64/kubectl\n"
+    with pytest.raises(ChecksumError, match=r"several different entries for 'kubectl' .*darwin-arm64/kubectl "
+                                            r"\(cccccccccccc\.\.\.\), linux-amd64/kubectl \(924eb5077915\.\.\.\)"):
+        digest_for(text, "https://dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl", "sums")
+
+
+def test_checksum_file_urls_are_redacted_in_errors():
+    secret = "https://user:hunter22@mirror/sums?X-Amz-Signature=deadbeef"
+    with pytest.raises(ChecksumError) as err:
+        digest_for("nothing here", "https://x/kubectl", secret)
+    assert "hunter22" not in str(err.value) and "deadbeef" not in str(err.value)
+    assert "https://REDACTED@mirror/sums?REDACTED" in str(err.value)
+    assert "deadbeef" not in parse_spec(secret).describe()
