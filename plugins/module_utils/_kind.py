@@ -19,6 +19,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
+
 # kind's own rule (sigs.k8s.io/kind pkg/internal/apis/config/validate.go, validNameRE).
 NAME_RE = re.compile(r"^[a-z0-9.-]+$")
 # kind warns above this length: node containers append "-control-plane" (14 characters) and
@@ -341,9 +343,7 @@ class Record:
 
     def save(self, path: str) -> None:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        tmp = f"{path}.tmp"
-        # The config may carry registry credentials in containerd patches: owner-only.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(self.__dict__, handle, indent=2, sort_keys=True)
-        os.replace(tmp, path)
+        # The config may carry registry credentials in containerd patches: owner-only. The collection's one
+        # writer uses mkstemp, so a planted NAME.json.tmp symlink is never followed.
+        data = json.dumps(self.__dict__, indent=2, sort_keys=True).encode("utf-8")
+        replace_file(path, data, mode=0o600)
