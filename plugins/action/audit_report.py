@@ -42,6 +42,9 @@ def collection_version() -> str:
 def host_input(name: str, result, given) -> audit.HostInput:
     """One host's findings from its registered result; an unreachable or failed host keeps its reason."""
     given = given if isinstance(given, dict) else {}
+    for key, kind in (("expected", dict), ("extra_pins", dict), ("unmanaged_ignore", list)):
+        if not isinstance(given.get(key) or kind(), kind):
+            raise AnsibleActionFail(f"{name}: {key} must be a {kind.__name__}, got {given.get(key)!r}")
     host = audit.HostInput(
         name=name, expected={str(k): str(v) for k, v in (given.get("expected") or {}).items()},
         extra_pins=given.get("extra_pins") or {}, allow_override=bool(given.get("allow_override")),
