@@ -268,7 +268,7 @@ body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-size:15px;margin:18px 0 6px}
 .meta{color:#555;margin-bottom:16px}
 .counts{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0 20px;padding:0;list-style:none}
-.counts li{padding:6px 10px;border-radius:6px;font-weight:600}
+.counts li{padding:6px 10px;border-radius:6px;font-weight:600}.counts li.label{padding-left:0;color:#555}
 table{border-collapse:collapse;margin:6px 0}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
@@ -304,7 +304,8 @@ def to_html(report: dict) -> str:
         f'{s["hosts"]} hosts, {s["reachable"]} reachable, <strong id="drift-count">{s["drift"]}</strong> drift finding(s)'
         + (f'; minimum verification level {_e(report["policy"]["minimum_verification"])}'
            if report["policy"].get("minimum_verification") else "") + ".</div>",
-        '<ul class="counts" id="counts">',
+        '<ul class="counts" id="counts" aria-label="matrix cells by state">',
+        '<li class="label">Matrix cells:</li>',
     ]
     for state, n in s["cells"].items():
         if n:
