@@ -63,7 +63,7 @@ def main() -> None:
             group_vars = publish_tools(mirror)
             hosts = fleet.start("sshd", args.hosts, prefix="auditb")
             inventory = workstations_inventory(fleet, hosts, group_vars)
-            cold, _cpu, _ = timed(ansible, tmp, "pronk8s.platform.site", inventory, args.forks)
+            cold, _cpu, _info = timed(ansible, tmp, "pronk8s.platform.site", inventory, args.forks)
             print(f"cold site run: {args.hosts} hosts in {cold:.1f} s", flush=True)
             for i in range(args.repeat):
                 for kind, playbook, extra in (("warm", "pronk8s.platform.site", ()),

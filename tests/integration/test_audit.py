@@ -142,8 +142,8 @@ def test_audit_reports_each_fault(first, fleet):
     assert got[("3", "kubectl")] == "wrong-version" and got[("3", "helm")] == "ok"
     assert got[("4", "kubectl")] == got[("4", "helm")] == "unreachable"
     assert report["summary"]["unreachable"] == [fleet["hosts"]["4"].name]
-    assert {d["state"] for d in report["drift"]} == {"unmanaged", "tampered", "missing", "receipt-malformed",
-                                                   "wrong-version"}
+    drift_states = {"unmanaged", "tampered", "missing", "receipt-malformed", "wrong-version"}
+    assert {d["state"] for d in report["drift"]} == drift_states
     old = next(a for h in report["hosts"] if h["name"].endswith("-3") for a in h["artifacts"] if a["tool"] == "kubectl")
     assert old["version"] == "1.33.99" and old["installed_sha256"] == fleet["old_kubectl_sha"]
     assert old["catalog"]["pinned"] is True and old["catalog"]["pin_origin"] == "user"
@@ -179,10 +179,11 @@ def test_fail_on_drift_is_opt_in(fleet, module_ansible):
 
 def test_ara_records_the_summary_when_its_callback_is_on(fleet, module_ansible, tmp_path):
     pytest.importorskip("ara.setup")
-    env = {"ANSIBLE_CALLBACK_PLUGINS": subprocess.run(["python", "-m", "ara.setup.callback_plugins"],
-                                                       capture_output=True, text=True, check=True).stdout.strip(),
-           "ANSIBLE_ACTION_PLUGINS": subprocess.run(["python", "-m", "ara.setup.action_plugins"],
-                                                    capture_output=True, text=True, check=True).stdout.strip(),
+
+    def ara_dir(kind: str) -> str:
+        return subprocess.run(["python", "-m", f"ara.setup.{kind}_plugins"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    env = {"ANSIBLE_CALLBACK_PLUGINS": ara_dir("callback"), "ANSIBLE_ACTION_PLUGINS": ara_dir("action"),
            "ARA_API_CLIENT": "offline", "ARA_BASE_DIR": str(tmp_path / "ara")}
     res = module_ansible.playbook("pronk8s.platform.audit", fleet["inventory"], env=env,
                                   extra_vars={"audit_report_dir": str(tmp_path / "report")})

@@ -120,9 +120,8 @@ def test_minimum_verification_level(level, minimum, state):
 
 
 def test_unmanaged_ignore_globs():
-    host = audit.HostInput("h", installed=installed(unmanaged=[unmanaged("/usr/local/bin/docker-compose"),
-                                                              unmanaged("/usr/local/bin/evil")]),
-                           unmanaged_ignore=["/usr/local/bin/docker-*"])
+    found = [unmanaged("/usr/local/bin/docker-compose"), unmanaged("/usr/local/bin/evil")]
+    host = audit.HostInput("h", installed=installed(unmanaged=found), unmanaged_ignore=["/usr/local/bin/docker-*"])
     report = report_for(host)
     assert report["tools"] == ["evil"]
     assert [d["tool"] for d in report["drift"]] == ["evil"]
@@ -161,7 +160,7 @@ def test_html_escapes_everything_from_hosts_and_is_self_contained():
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;&#x27;|`" in page
     parser = Collect()
     parser.feed(page)
-    tags = {t for t, _ in parser.tags}
+    tags = {tag for tag, _attrs in parser.tags}
     assert not tags & {"script", "link", "img", "iframe", "object", "embed"}
     assert not re.search(r"(src|href)=\"(https?:|//)", page), "no external asset"
     assert "default-src 'none'" in page
