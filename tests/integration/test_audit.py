@@ -92,13 +92,16 @@ def fleet(module_hosts, module_mirror, module_ansible, tmp_path_factory):
     assert res.rc == 0, res.stdout[-4000:] + res.stderr[-2000:]
 
     facts = adhoc_setup(module_ansible, install_inv, by["0"].name)
+    warm = module_ansible.playbook("pronk8s.platform.workstation", install_inv, "--limit", by["0"].name)
+    assert warm.rc == 0, warm.stdout[-3000:]
     by["0"].exec("sh", "-c", "printf 'junk' >> /usr/local/bin/rogue-tool && chmod 755 /usr/local/bin/rogue-tool")
     by["1"].exec("sh", "-c", "printf X >> /usr/local/bin/kubectl")
     by["2"].exec("rm", "/usr/local/bin/helm")
     by["2"].exec("sh", "-c", f"printf '{{\"dest\": 42' > {RECEIPTS}/zz-broken.json")
     subprocess.run(["docker", "stop", "-t", "1", by["4"].container], check=True, capture_output=True)
     audit_inv = workstations(module_hosts, hosts, group_vars)
-    return {"hosts": by, "inventory": audit_inv, "tmp": tmp, "facts": facts, "old_kubectl_sha": sha(OLD_KUBECTL)}
+    return {"hosts": by, "inventory": audit_inv, "tmp": tmp, "facts": facts, "warm": warm,
+            "old_kubectl_sha": sha(OLD_KUBECTL)}
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +130,11 @@ def test_every_install_writes_local_facts(fleet):
     assert tools["kubectl"]["version"] == "1.35.2"
     assert tools["kubectl"]["sha256"] == "924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277"
     assert tools["helm"]["version"] == "4.1.4" and tools["helm"]["path"] == "/usr/local/bin/helm"
+    # A warm run that gathered facts finds both tools already recorded: it neither reads nor writes the file.
+    warm = fleet["warm"]
+    assert not any(r["result"].get("changed") for r in warm.results)
+    reads = [r for r in warm.results if r["task"].endswith("Read the local facts of earlier installs")]
+    assert len(reads) == 2 and all(r["result"].get("skipped") for r in reads)
 
 
 def test_audit_reports_each_fault(first, fleet):
