@@ -9,7 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log() { printf '[bootstrap] %s\n' "$*"; }
 
 host_packages() {
-  local wanted=(docker.io debootstrap qemu-user-static binfmt-support vagrant openssh-client python3-venv)
+  # chromium: the audit report test opens the HTML page in a real headless browser.
+  local wanted=(docker.io debootstrap qemu-user-static binfmt-support vagrant openssh-client python3-venv chromium)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
