@@ -159,6 +159,11 @@ _raw:
       type: list
       elements: str
       sample: []
+    evidence_paths:
+      description: Where a mirror or local directory keeps each evidence file (upstream host/path layout).
+      type: list
+      elements: str
+      sample: [dl.k8s.io/release/v1.38.0/bin/linux/amd64/kubectl.sigstore.json]
     material:
       description: Upstream URLs of the artifact, its checksum file and its signature material, by role.
       type: dict

@@ -133,6 +133,7 @@ class Artifact:
     pin_source: str
     pin_checked: str
     evidence: list[str] = field(default_factory=list)
+    evidence_paths: list[str] = field(default_factory=list)
     material: dict[str, str] = field(default_factory=dict)
     version_args: list[str] = field(default_factory=list)
 
@@ -256,7 +257,10 @@ def merged_pins(name: str, extra: dict | None = None, allow_override: bool = Fal
             for arch, pin in arches.items():
                 old = shipped.get(version, {}).get(arch)
                 if old and old.sha256 == pin.sha256:
-                    continue  # the same artifact: the shipped pin's provenance stands
+                    # The same artifact: the stronger evidence stands (a copied pin the user verified by signature).
+                    if LEVELS.index(pin.level) > LEVELS.index(old.level):
+                        pins[version][arch] = pin
+                    continue
                 if old and not allow_override:
                     raise CatalogError(
                         f"{pin.source} = {pin.sha256} would replace the shipped pin {old.sha256} of {name} {version} "
@@ -367,4 +371,15 @@ def _artifact(facts: Tool, version: str, arch: str, pin: Pin, req: Request) -> A
                     src=src, checksum_url=material["checksum"], archive_member=member, mirror_path=path,
                     pin_origin=pin.origin, verification_level=pin.level, pin_source=pin.source,
                     pin_checked=pin.checked, evidence=[os.path.join(pin.base, e) for e in pin.evidence],
+                    evidence_paths=[evidence_path(material, e) for e in pin.evidence],
                     material=material, version_args=list(facts.version_args))
+
+
+def evidence_path(material: dict[str, str], evidence: str) -> str:
+    """Where a mirror or local directory keeps an evidence file: at its upstream host/path when upstream
+    publishes it under that name (kubectl.sigstore.json, helm-...tar.gz.asc), else beside the artifact."""
+    name = os.path.basename(evidence)
+    for url in material.values():
+        if url.rsplit("/", 1)[-1] == name:
+            return mirror_path(url)
+    return f"{mirror_path(material['artifact'])}.evidence/{name}"
