@@ -97,3 +97,47 @@ def build(root: Path, make_key) -> SignedCatalog:
 def copy_shipped(dest: Path) -> Path:
     shutil.copytree(ROOT / "catalog", dest)
     return dest
+
+
+def shipped_with_test_signers(dest: Path, make_key) -> SignedCatalog:
+    """A copy of the shipped catalog whose kubectl and helm signers are ones whose material exists here.
+
+    Test double of upstream's signers (theirs cannot sign for this test): kubectl's Sigstore identity becomes
+    the one of the REAL production bundle vendored from sigstore-python, helm's pinned key a gpg-made key.
+    Everything else (URL layouts, pins, the code) is the shipped catalog's.
+    """
+    import yaml
+
+    copy_shipped(dest)
+    pinned = make_key(dest.parent / "gpg-pinned", "pinned release key <pinned@pronk8s.invalid>")
+    other = make_key(dest.parent / "gpg-other", "unpinned key <other@pronk8s.invalid>")
+    kubectl = yaml.safe_load((dest / "kubectl" / "tool.yml").read_text())
+    kubectl["signature"].update(identity=PROD_ID, issuer=PROD_ISSUER, rekor_url="http://127.0.0.1:9")
+    (dest / "kubectl" / "tool.yml").write_text(yaml.safe_dump(kubectl))
+    helm = yaml.safe_load((dest / "helm" / "tool.yml").read_text())
+    helm["signature"]["fingerprints"] = [pinned.fingerprint]
+    (dest / "helm" / "tool.yml").write_text(yaml.safe_dump(helm))
+    (dest / "helm" / "trust" / "KEYS").write_bytes(pinned.armored + b"\n" + other.armored)
+    return SignedCatalog(root=dest, pinned_key=pinned, other_key=other)
+
+
+def publish_kubectl(mirror, version: str, bundle: bool = True) -> str:
+    """The real signed wheel, published where kubectl VERSION amd64 would be (with .sha256 and bundle)."""
+    artifact = (SIGSTORE / "bundle_v3_github.whl").read_bytes()
+    base = f"dl.k8s.io/release/v{version}/bin/linux/amd64/kubectl"
+    mirror.publish(base, artifact)
+    mirror.publish(base + ".sha256", (sha(artifact) + "\n").encode())
+    if bundle:
+        mirror.publish(base + ".sigstore.json", (SIGSTORE / "bundle_v3_github.whl.sigstore").read_bytes())
+    return sha(artifact)
+
+
+def publish_helm(mirror, cat: SignedCatalog, version: str, data: bytes, signature: bool = True, signer=None) -> str:
+    name = f"helm-v{version}-linux-amd64.tar.gz"
+    mirror.publish(f"get.helm.sh/{name}", data)
+    mirror.publish(f"get.helm.sh/{name}.sha256sum", f"{sha(data)}  {name}\n".encode())
+    if signature:
+        key = signer or cat.pinned_key
+        asc = key.gpg("--armor", "--detach-sign", "--local-user", key.fingerprint, data=data)
+        mirror.publish(f"github.com/helm/helm/releases/download/v{version}/{name}.asc", asc)
+    return sha(data)
