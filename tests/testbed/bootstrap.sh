@@ -9,7 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log() { printf '[bootstrap] %s\n' "$*"; }
 
 host_packages() {
-  local wanted=(docker.io debootstrap qemu-user-static binfmt-support vagrant openssh-client python3-venv)
+  # gpgv verifies OpenPGP signatures of pins; gnupg makes the throwaway keys of the signature tests.
+  local wanted=(docker.io debootstrap qemu-user-static binfmt-support vagrant openssh-client python3-venv gpgv gnupg)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
