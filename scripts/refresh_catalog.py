@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import sys
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -94,7 +96,8 @@ def _merge_legend(path: Path, legend: dict, file_name: str) -> None:
     known.update({str(k): f"{v} [via {file_name}]" for k, v in legend.items() if str(k) not in known})
     header = ("# Sources named in the pins' 'source' fields (written by scripts/refresh_catalog.py facts).\n"
               "# 'pub:<n>': a public file whose repository and path could not be identified.\n---\n")
-    path.write_text(header + yaml.safe_dump(dict(sorted(known.items())), width=200, sort_keys=False))
+    body = "".join(f"{json.dumps(k)}: >-\n" + "".join(f"  {line}\n" for line in _wrap(str(v))) for k, v in sorted(known.items()))
+    path.write_text(header + body)
 
 
 def _import_one(facts, name, version, arch, digest, excluded, pins, sources, file_name, date) -> str | None:
@@ -115,6 +118,10 @@ def _import_one(facts, name, version, arch, digest, excluded, pins, sources, fil
     pins.setdefault(version, {})[arch] = _catalog.Pin(sha256=digest, level="copied", source=source,
                                                       date=old.date if old else date, checked=checked)
     return None
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, 110, break_on_hyphens=False, break_long_words=False)
 
 
 def pin(name: str, versions: list[str], arches: list[str], base_url: str | None, minimum: str,

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ansible.module_utils.common.yaml import yaml_dump
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, _signature
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, digest_for
@@ -156,13 +156,10 @@ def pin_one(tool: _catalog.Tool, version: str, arch: str, fetch: Fetcher, minimu
 # ---- the pins file and evidence -------------------------------------------------------------------------
 
 def render_pins(pins: dict[str, dict[str, _catalog.Pin]], header: str = PINS_HEADER) -> str:
-    """YAML, one line per artifact, versions newest first (stable output for review diffs)."""
-    lines = [header + "---", "pins:"]
-    for version in sorted(pins, key=_catalog.version_key, reverse=True):
-        lines.append(f"  {json.dumps(version)}:")
-        for arch in sorted(pins[version]):
-            lines.append(f"    {arch}: {json.dumps(pins[version][arch].as_data())}")
-    return "\n".join(lines) + "\n"
+    """YAML, versions newest first, arches sorted (stable output for review diffs; yamllint clean)."""
+    data = {"pins": {version: {arch: pins[version][arch].as_data() for arch in sorted(pins[version])}
+                     for version in sorted(pins, key=_catalog.version_key, reverse=True)}}
+    return header + "---\n" + yaml_dump(data, sort_keys=False, width=150, default_flow_style=False)
 
 
 def write_pinned(pins_dir: str, results: list[Pinned], header: str = PINS_HEADER) -> list[str]:
