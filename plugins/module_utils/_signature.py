@@ -91,20 +91,24 @@ def sigstore_bundle_from_parts(signature: bytes, certificate: bytes, sha256: str
     The entry is looked up by content (signature, certificate, digest) through the library's Rekor client.
     """
     hashed_cls, bundle_cls, _root, _verifier, _policy, hash_algorithm = _sigstore()
+    import rekor_types
     from cryptography import x509
     from sigstore._internal.rekor.client import RekorClient
 
-    cert = x509.load_pem_x509_certificate(_pem_or_base64(certificate))
-    sig = base64.b64decode(b"".join(signature.split()), validate=True)
-    client = RekorClient(rekor_url)
-    hashed = hashed_cls(algorithm=hash_algorithm.SHA2_256, digest=bytes.fromhex(sha256))
-    request = client._build_hashed_rekord_request(hashed, sig, cert)
-    import rekor_types
-    expected = rekor_types.Hashedrekord.model_validate(dict(request))
-    entry = client.log.entries.retrieve.post(expected)
-    if entry is None:
-        raise SignatureError(f"{rekor_url} has no transparency-log entry for this signature and certificate")
-    return bundle_cls.from_parts(cert, sig, entry).to_json().encode()
+    try:
+        cert = x509.load_pem_x509_certificate(_pem_or_base64(certificate))
+        sig = base64.b64decode(b"".join(signature.split()), validate=True)
+        client = RekorClient(rekor_url)
+        hashed = hashed_cls(algorithm=hash_algorithm.SHA2_256, digest=bytes.fromhex(sha256))
+        expected = rekor_types.Hashedrekord.model_validate(dict(client._build_hashed_rekord_request(hashed, sig, cert)))
+        entry = client.log.entries.retrieve.post(expected)
+        if entry is None:
+            raise SignatureError(f"{rekor_url} has no transparency-log entry for this signature and certificate")
+        return bundle_cls.from_parts(cert, sig, entry).to_json().encode()
+    except SignatureError:
+        raise
+    except Exception as exc:  # malformed .sig/.cert, Rekor unreachable or answering nonsense: all refusals
+        raise SignatureError(f"cannot complete the signature and certificate into a bundle with {rekor_url}: {exc}") from exc
 
 
 def _pem_or_base64(data: bytes) -> bytes:
