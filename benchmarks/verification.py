@@ -41,7 +41,7 @@ def sigstore(rounds: int) -> tuple[float, float]:
     digest = hashlib.sha256((SIGSTORE / "bundle_v3_github.whl").read_bytes()).hexdigest()
     bundle = (SIGSTORE / "bundle_v3_github.whl.sigstore").read_bytes()
     first = timed(lambda: _signature.verify_sigstore_bundle(bundle, digest, PROD_ID, PROD_ISSUER))
-    rest = [timed(lambda: _signature.verify_sigstore_bundle(bundle, digest, PROD_ID, PROD_ISSUER)) for _ in range(rounds)]
+    rest = [timed(lambda: _signature.verify_sigstore_bundle(bundle, digest, PROD_ID, PROD_ISSUER)) for _round in range(rounds)]
     return first, statistics.median(rest)
 
 
@@ -53,7 +53,7 @@ def openpgp(rounds: int, work: Path) -> float:
     asc = key.gpg("--armor", "--detach-sign", "--local-user", key.fingerprint, data=archive.read_bytes())
     helm = _catalog.tool("helm")
     keys = (helm.directory / helm.signature["keys"]).read_bytes() + b"\n" + key.armored
-    runs = [timed(lambda: _signature.verify_openpgp(str(archive), asc, keys, [key.fingerprint])) for _ in range(rounds)]
+    runs = [timed(lambda: _signature.verify_openpgp(str(archive), asc, keys, [key.fingerprint])) for _round in range(rounds)]
     return statistics.median(runs)
 
 
@@ -62,7 +62,7 @@ def catalog(rounds: int) -> tuple[int, int, float, float]:
     from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog
     _catalog.find_artifact("kubectl", "1.35.2", "amd64")
     first = time.perf_counter() - start
-    rest = [timed(lambda: _catalog.find_artifact("helm", "3.22.0", "arm64")) for _ in range(rounds)]
+    rest = [timed(lambda: _catalog.find_artifact("helm", "3.22.0", "arm64")) for _round in range(rounds)]
     size = sum(p.stat().st_size for p in (ROOT / "catalog").rglob("*") if p.is_file())
     pins = sum(len(a) for name in _catalog.tools() for a in _catalog.merged_pins(name).values())
     return size, pins, first, statistics.median(rest)

@@ -16,11 +16,6 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, _pinning
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 
-SPEC = {
-    "artifact": {"type": "dict", "required": True},
-    "directory": {"type": "path", "required": True},
-    "store": {"type": "bool", "default": False},
-}
 
 
 class ActionModule(ActionBase):
@@ -29,7 +24,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(SPEC).validate(self._task.args)
+        validated = ArgumentSpecValidator(_pinning.EVIDENCE_ARGUMENT_SPEC).validate(self._task.args)
         if validated.error_messages:
             raise AnsibleActionFail("; ".join(validated.error_messages))
         args = validated.validated_parameters

@@ -12,18 +12,6 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, _pinning
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadError, DownloadOptions
 
-SPEC = {
-    "tool": {"type": "str", "required": True},
-    "versions": {"type": "list", "elements": "str", "required": True},
-    "arches": {"type": "list", "elements": "str", "default": ["amd64", "arm64"]},
-    "pins_dir": {"type": "path", "required": True},
-    "base_url": {"type": "str"},
-    "minimum_level": {"type": "str", "choices": ["signature", "checksum-file"]},
-    "timeout": {"type": "int", "default": 30},
-    "retries": {"type": "int", "default": 2},
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_path": {"type": "path"},
-}
 
 
 class ActionModule(ActionBase):
@@ -32,7 +20,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(SPEC).validate(self._task.args)
+        validated = ArgumentSpecValidator(_pinning.PIN_ARGUMENT_SPEC).validate(self._task.args)
         if validated.error_messages:
             raise AnsibleActionFail("; ".join(validated.error_messages))
         args = validated.validated_parameters

@@ -21,16 +21,32 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ansible.module_utils.common.yaml import yaml_dump
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, _signature
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, digest_for
-from ansible_collections.pronk8s.platform.plugins.module_utils._download import (DownloadError, DownloadOptions,
-                                                                                   download, fetch_text)
+from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadError, DownloadOptions, download, fetch_text
 
 MISSING_STATUS = (403, 404, 410)
+# Options of the artifact_pin and artifact_evidence modules (their action plugins validate with them).
+PIN_ARGUMENT_SPEC = {
+    "tool": {"type": "str", "required": True},
+    "versions": {"type": "list", "elements": "str", "required": True},
+    "arches": {"type": "list", "elements": "str", "default": ["amd64", "arm64"]},
+    "pins_dir": {"type": "path", "required": True},
+    "base_url": {"type": "str"},
+    "minimum_level": {"type": "str", "choices": ["signature", "checksum-file"]},
+    "timeout": {"type": "int", "default": 30},
+    "retries": {"type": "int", "default": 2},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+}
+EVIDENCE_ARGUMENT_SPEC = {
+    "artifact": {"type": "dict", "required": True},
+    "directory": {"type": "path", "required": True},
+    "store": {"type": "bool", "default": False},
+}
 PINS_HEADER = ("# Written by the pronk8s.platform pin flow (pin playbook, scripts/refresh_catalog.py): do not edit\n"
                "# by hand. Per version and arch: sha256, verification level, source, date, cross-check, evidence.\n")
 

@@ -163,7 +163,7 @@ def gpgv_path() -> str:
 
 def verify_openpgp(data_path: str, signature: bytes, keys: bytes, fingerprints: list[str]) -> str:
     """Verify a detached signature over the file at ``data_path``; returns the signer's primary fingerprint."""
-    keyring, _ = pinned_keyring(keys, fingerprints)
+    keyring = pinned_keyring(keys, fingerprints)[0]
     wanted = {_openpgp.normalize_fingerprint(f) for f in fingerprints}
     with tempfile.TemporaryDirectory(prefix="pronk8s-gpgv-") as home:
         ring = os.path.join(home, "pinned.gpg")

@@ -80,10 +80,11 @@ stored:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import EVIDENCE_ARGUMENT_SPEC
 
 
 def main():
-    module = AnsibleModule(argument_spec={}, bypass_checks=True, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=EVIDENCE_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="pronk8s.platform.artifact_evidence runs on the controller through its action plugin")
 
 

@@ -120,10 +120,11 @@ written:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import PIN_ARGUMENT_SPEC
 
 
 def main():
-    module = AnsibleModule(argument_spec={}, bypass_checks=True, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=PIN_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="pronk8s.platform.artifact_pin runs on the controller through its action plugin; "
                          "call it as a task, not with ansible -m on a remote host")
 

@@ -54,7 +54,7 @@ def test_trusted_root_is_the_one_in_the_wheel():
 
 
 def test_tampered_artifact_is_refused(prod):
-    _, bundle = prod
+    bundle = prod[1]
     tampered = sha((SIGSTORE / "bundle_v3_github.whl").read_bytes() + b"\0")
     with pytest.raises(_signature.SignatureError, match="Sigstore verification failed for sha256 " + tampered):
         _signature.verify_sigstore_bundle(bundle, tampered, PROD_ID, PROD_ISSUER)
@@ -143,7 +143,7 @@ def test_signature_refused_when_the_key_is_not_pinned(keys, archive):
 
 
 def test_tampered_archive_is_refused(keys, archive):
-    pinned, _ = keys
+    pinned = keys[0]
     signature = detached(pinned, archive)
     archive.write_bytes(archive.read_bytes() + b"x")
     with pytest.raises(_signature.SignatureError, match="BADSIG"):
@@ -158,7 +158,7 @@ def test_second_unpinned_key_in_the_same_keyring_is_refused(keys, archive):
 
 
 def test_missing_gpgv_is_a_clear_error(monkeypatch, keys, archive):
-    pinned, _ = keys
+    pinned = keys[0]
     monkeypatch.setattr(_signature.shutil, "which", lambda name: None)
     with pytest.raises(_signature.VerifierMissing, match="needs 'gpgv' on the controller"):
         _signature.verify_openpgp(str(archive), detached(pinned, archive), pinned.armored, [pinned.fingerprint])
