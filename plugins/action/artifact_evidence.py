@@ -17,7 +17,6 @@ from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, 
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 
 
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False

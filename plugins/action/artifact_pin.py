@@ -13,7 +13,6 @@ from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, 
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadError, DownloadOptions
 
 
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False

@@ -87,7 +87,7 @@ def test_detached_signature_and_certificate_become_a_bundle_that_verifies_offlin
 
 
 def test_no_entry_in_the_log_is_refused(rekor):
-    signature, certificate, _ = parts()
+    signature, certificate = parts()[:2]
     FakeRekor.answer = []
     with pytest.raises(_signature.SignatureError, match="has no transparency-log entry"):
         _signature.sigstore_bundle_from_parts(signature, certificate, "a" * 64, rekor)
@@ -103,7 +103,7 @@ def test_an_entry_for_other_material_does_not_verify(rekor):
 
 
 def test_unreachable_rekor_and_bad_material_are_clear_refusals():
-    signature, certificate, _ = parts()
+    signature, certificate = parts()[:2]
     with pytest.raises(_signature.SignatureError, match="cannot complete the signature and certificate into a bundle with http://127.0.0.1:9"):
         _signature.sigstore_bundle_from_parts(signature, certificate, "a" * 64, "http://127.0.0.1:9")
     with pytest.raises(_signature.SignatureError, match="neither PEM nor base64-encoded PEM"):
