@@ -40,8 +40,8 @@ def inv(tmp_path):
     return directory / "hosts.ini"
 
 
-def pin(ansible, cat, inv, mirror, tool, versions, **extra):
-    return ansible.playbook(ROOT / "playbooks" / "pin.yml", inv, env={"PRONK8S_CATALOG_DIR": str(cat.root)},
+def pin(ansible, cat, inv, mirror, tool, versions, *args, **extra):
+    return ansible.playbook(ROOT / "playbooks" / "pin.yml", inv, *args, env={"PRONK8S_CATALOG_DIR": str(cat.root)},
                             extra_vars={"pin_tool": tool, "pin_versions": versions, "pin_arches": ["amd64"],
                                         "pin_from_url": mirror.url, **extra})
 
@@ -114,6 +114,9 @@ def test_missing_signature_refused_at_signature_accepted_at_checksum_file(ansibl
 def test_kind_reaches_checksum_file_and_says_so(ansible, mirror, cat, inv):
     mirror.publish("github.com/kubernetes-sigs/kind/releases/download/v0.34.0/kind-linux-amd64.sha256sum",
                    ("7" * 64 + "  kind-linux-amd64\n").encode())
+    check = pin(ansible, cat, inv, mirror, "kind", ["0.34.0"], "--check", "--diff")
+    assert check.rc == 0 and check.task("Pin kind 0.34.0")["changed"], check.stdout[-3000:]
+    assert check.task("Pin kind 0.34.0")["written"] == [] and not (inv.parent / "pronk8s-pins").exists()
     res = pin(ansible, cat, inv, mirror, "kind", ["0.34.0"])
     assert res.rc == 0, res.stdout[-3000:]
     assert "kind publishes no signature: its pins are at level checksum-file at best" in res.task("Pin kind 0.34.0")["msg"]
