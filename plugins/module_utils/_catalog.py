@@ -383,3 +383,25 @@ def evidence_path(material: dict[str, str], evidence: str) -> str:
         if url.rsplit("/", 1)[-1] == name:
             return mirror_path(url)
     return f"{mirror_path(material['artifact'])}.evidence/{name}"
+
+
+def pin_status(name: str, version: str | None, arch: str | None, sha256: str | None, extra_pins: dict | None = None,
+               allow_override: bool = False, pins_dir: str | None = None, catalog_dir: Path = CATALOG_DIR) -> dict:
+    """Is an installed artifact (by its sha256) still a pin, and at which level? For audits of what is installed.
+
+    Returns {known_tool, pinned, pin_origin, verification_level}; `pinned` is None when it cannot be judged
+    (a tool the catalog does not know, no version or no sha256). Unusable user pins fall back to the shipped ones.
+    """
+    known = name in tools(catalog_dir)
+    if not known or not sha256 or not version:
+        return {"known_tool": known, "pinned": None, "pin_origin": None, "verification_level": None}
+    try:
+        pins = merged_pins(name, extra_pins, allow_override, pins_dir, catalog_dir)
+    except CatalogError:
+        pins = merged_pins(name, catalog_dir=catalog_dir)
+    by_arch = pins.get(str(version).strip().lstrip("v"), {})
+    for candidate in [arch] if arch else sorted(by_arch):
+        pin = by_arch.get(candidate)
+        if pin and pin.sha256 == str(sha256).lower():
+            return {"known_tool": True, "pinned": True, "pin_origin": pin.origin, "verification_level": pin.level}
+    return {"known_tool": True, "pinned": False, "pin_origin": None, "verification_level": None}

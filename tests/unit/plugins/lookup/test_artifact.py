@@ -119,7 +119,8 @@ def test_vault_style_group_vars_through_a_real_playbook(tmp_path):
     (tmp_path / "play.yml").write_text(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug:\n"
         "        msg: \"{{ lookup('pronk8s.platform.artifact', 'helm', version='9.1.0', arch='amd64').sha256 }}\"\n")
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".cache" / "collections"), "ANSIBLE_STDOUT_CALLBACK": "json"}
+    collections = os.environ.get("PRONK8S_COLLECTIONS", str(ROOT / ".cache" / "collections"))
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": collections, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json"}
     proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.ini"),
                            str(tmp_path / "play.yml")], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -209,3 +209,18 @@ def test_adding_a_tool_is_adding_data(tmp_path):
     a = _catalog.find_artifact("flux", "", "amd64", catalog_dir=tmp_path)
     assert (a.version, a.archive_member, a.version_args) == ("2.0.0", "flux", ["version", "--client"])
     assert a.checksum_url == "https://example.invalid/v2.0.0/flux_2.0.0_checksums.txt"
+
+
+def test_pin_status_of_an_installed_artifact(tmp_path):
+    kubectl = "924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277"
+    assert _catalog.pin_status("kubectl", "v1.35.2", "amd64", kubectl) == {
+        "known_tool": True, "pinned": True, "pin_origin": "shipped", "verification_level": "copied"}
+    assert _catalog.pin_status("kubectl", "1.35.2", None, kubectl)["pinned"] is True  # arch unknown: any arch
+    assert _catalog.pin_status("kubectl", "1.35.2", "arm64", kubectl)["pinned"] is False
+    assert _catalog.pin_status("flux", "1.0.0", "amd64", kubectl) == {
+        "known_tool": False, "pinned": None, "pin_origin": None, "verification_level": None}
+    assert _catalog.pin_status("kubectl", None, "amd64", kubectl)["pinned"] is None
+    user = {"kubectl": {"1.99.0": {"amd64": "a" * 64}}}
+    assert _catalog.pin_status("kubectl", "1.99.0", "amd64", "a" * 64, user)["pin_origin"] == "user"
+    bad = {"kubectl": {"1.35.2": {"amd64": "b" * 64}}}  # would replace a shipped pin: ignored, shipped pins judge
+    assert _catalog.pin_status("kubectl", "1.35.2", "amd64", kubectl, bad)["pinned"] is True
