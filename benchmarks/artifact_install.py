@@ -62,9 +62,11 @@ def artifacts(mirror: MirrorServer) -> dict:
 def collection_playbook(tmp: Path, mirror: MirrorServer, art: dict) -> Path:
     play = {"name": "tools (pronk8s.platform)", "hosts": "all", "gather_facts": False,
             "vars": {"pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url,
-                     "helm_version": "4.1.4", "kind_version": KIND_VERSION,
+                     "kubectl_version": "1.35.2", "helm_version": "4.1.4", "kind_version": KIND_VERSION,
                      "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": art["sha"]["helm"]}},
-                                                     "kind": {KIND_VERSION: {"amd64": art["sha"]["kind"]}}}},
+                                                     "kind": {KIND_VERSION: {"amd64": art["sha"]["kind"]}}},
+                     # The catalog pins upstream's helm 4.1.4 archive; the repacked one replaces it, loudly.
+                     "pronk8s_artifact_unsafe_override_shipped_pins": True},
             "roles": ["pronk8s.platform.kubectl", "pronk8s.platform.helm", "pronk8s.platform.kind"]}
     path = tmp / "collection.yml"
     path.write_text(json.dumps([play]))

@@ -48,7 +48,9 @@ def publish_tools(mirror: MirrorServer) -> dict:
     return {"workstation_docker": False, "workstation_tools": ["kubectl", "helm"],
             "kubectl_version": "1.35.2", "helm_version": "4.1.4",
             "pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url,
-            "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": hashlib.sha256(archive).hexdigest()}}}}
+            "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": hashlib.sha256(archive).hexdigest()}}},
+            # The catalog pins upstream's 4.1.4 archive; the repacked one replaces it, loudly.
+            "pronk8s_artifact_unsafe_override_shipped_pins": True}
 
 
 def workstations_inventory(fleet: Fleet, hosts: list[Host], group_vars: dict) -> Path:

@@ -8,28 +8,32 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 name: artifact
-short_description: Look up a tool's pinned artifact (URL, SHA-256, archive member) in the collection's catalog
+short_description: Look up a tool's pinned artifact (URL, SHA-256, verification level) in the collection's catalog
 version_added: 1.0.0
 description:
   - Returns, for each tool named, the verified artifact for O(version) and O(arch) from the catalog shipped in
-    this collection (kubectl, helm, kind), with the URL to fetch it from (upstream, a mirror, or a file in a local
-    directory for air-gapped runs).
+    this collection (C(catalog/<tool>/)), the user's pins directory and hand-written pins, with the URL to fetch
+    it from (upstream, a mirror, or a file in a local directory for air-gapped runs), its verification level
+    and where its pin came from.
   - A version or architecture with no pin fails here, before any download, listing the pinned versions for that
-    architecture.
-  - Users may pin new versions in inventory with C(pronk8s_artifact_extra_pins); replacing a shipped pin is refused
-    unless C(pronk8s_artifact_unsafe_override_shipped_pins) is true.
+    architecture. So does a pin below the minimum verification level (O(minimum_verification)).
+  - Users pin new versions with the C(pronk8s.platform.pin) playbook (a pins directory, with evidence) or by hand
+    in C(pronk8s_artifact_extra_pins) (level V(copied)); replacing a shipped pin is refused unless
+    C(pronk8s_artifact_unsafe_override_shipped_pins) is true.
+  - Variables read from the play (the pins, the directory, the policy) are templated first, so values such as
+    C("{{ helm_sha }}") from group_vars or vault work.
 author:
   - pronk8s developers (@pronk8s)
 options:
   _terms:
-    description: Tool names (V(kubectl), V(helm), V(kind)).
+    description: Tool names (V(kubectl), V(helm), V(kind), or any tool the catalog holds).
     required: true
     type: list
     elements: str
   version:
-    description: Version wanted, with or without a leading V(v).
+    description: Version wanted, with or without a leading V(v). Empty means the catalog's default version.
     type: str
-    required: true
+    default: ""
   arch:
     description:
       - Upstream architecture (V(amd64), V(arm64), V(arm), V(ppc64le), V(s390x)) or a kernel architecture
@@ -51,8 +55,20 @@ options:
     type: str
   extra_pins:
     description:
-      - "User pins, C({tool: {version: {arch: sha256}}}). Defaults to the variable C(pronk8s_artifact_extra_pins)."
+      - "Hand-written pins, C({tool: {version: {arch: sha256}}}), at level V(copied). Defaults to the variable
+        C(pronk8s_artifact_extra_pins)."
     type: dict
+  pins_dir:
+    description:
+      - Directory written by the C(pronk8s.platform.pin) playbook (C(<tool>/pins.yml) and evidence). Defaults to
+        the variable C(pronk8s_artifact_pins_dir), else C(pronk8s-pins) beside the inventory when it exists.
+    type: str
+  minimum_verification:
+    description:
+      - "Lowest verification level accepted, V(signature) > V(checksum-file) > V(copied); a level name, or a dict
+        C({default: LEVEL, TOOL: LEVEL}) to set it per tool. Defaults to the variable
+        C(pronk8s_artifact_minimum_verification), else V(copied)."
+    type: raw
   allow_override:
     description:
       - Allow O(extra_pins) to replace a shipped pin. Defaults to the variable
@@ -66,10 +82,10 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ lookup('pronk8s.platform.artifact', 'kubectl', version='1.35.2', arch='arm64') }}"
 
-- name: Helm for this host, from a mirror
+- name: Helm for this host, from a mirror, refusing pins not verified by signature
   ansible.builtin.set_fact:
     helm_artifact: >-
-      {{ lookup('pronk8s.platform.artifact', 'helm', version='3.18.4',
+      {{ lookup('pronk8s.platform.artifact', 'helm', version='3.22.0', minimum_verification='signature',
                 arch=ansible_facts.architecture | pronk8s.platform.upstream_arch(ansible_facts.userspace_bits),
                 source='mirror', mirror_url='http://mirror.lab:8080') }}
 """
@@ -121,9 +137,42 @@ _raw:
       type: str
       sample: dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl
     pin_origin:
-      description: V(shipped) for a pin from the collection's catalog, V(user) for one from O(extra_pins).
+      description:
+        - V(shipped) for a pin from the collection's catalog, V(pinned) for one from the pins directory,
+          V(user) for one from O(extra_pins).
       type: str
       sample: shipped
+    verification_level:
+      description: V(signature), V(checksum-file) or V(copied); see docs/trust.md.
+      type: str
+      sample: copied
+    pin_source:
+      description: Where the pin came from (checksum file URL, or the third parties it was copied from).
+      type: str
+      sample: kubespray, makefile-modules@665cfb6b08c3, ansible-kubectl
+    pin_checked:
+      description: Cross-check of a copied pin (V(cross-checked), V(single-source)); empty for verified pins.
+      type: str
+      sample: cross-checked
+    evidence:
+      description: Controller paths of the stored evidence (Sigstore bundle, OpenPGP signature) of a V(signature) pin.
+      type: list
+      elements: str
+      sample: []
+    evidence_paths:
+      description: Where a mirror or local directory keeps each evidence file (upstream host/path layout).
+      type: list
+      elements: str
+      sample: [dl.k8s.io/release/v1.38.0/bin/linux/amd64/kubectl.sigstore.json]
+    material:
+      description: Upstream URLs of the artifact, its checksum file and its signature material, by role.
+      type: dict
+      sample: {artifact: "https://dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl"}
+    version_args:
+      description: Arguments that make the tool print its version.
+      type: list
+      elements: str
+      sample: [version, --client]
 """
 
 import os
@@ -137,29 +186,41 @@ display = Display()
 
 
 class LookupModule(LookupBase):
+    def _setting(self, option: str, variables: dict, var: str, default=None):
+        """The option if given, else the play variable, templated (group_vars and vault hold templates)."""
+        value = self.get_option(option)
+        if value is None:
+            value = variables.get(var, default)
+        return self._templar.template(value) if value is not None else None
+
+    def _pins_dir(self, variables: dict) -> str | None:
+        value = self._setting("pins_dir", variables, _catalog.PINS_DIR_VAR)
+        if value:
+            return os.path.expanduser(str(value))
+        beside = os.path.join(str(variables.get("inventory_dir") or ""), "pronk8s-pins")
+        return beside if variables.get("inventory_dir") and os.path.isdir(beside) else None
+
+    def request(self, variables: dict) -> _catalog.Request:
+        allow = bool(self._setting("allow_override", variables, _catalog.OVERRIDE_VAR, False))
+        if allow:
+            display.warning(f"{_catalog.OVERRIDE_VAR} is true: user pins may REPLACE the collection's upstream pins")
+        local_dir = self.get_option("local_dir")
+        return _catalog.Request(
+            source=self.get_option("source"), mirror_url=self.get_option("mirror_url") or None,
+            local_dir=os.path.expanduser(local_dir) if local_dir else None,
+            extra_pins=self._setting("extra_pins", variables, _catalog.EXTRA_PINS_VAR) or {},
+            allow_override=allow, pins_dir=self._pins_dir(variables),
+            minimum=self._setting("minimum_verification", variables, _catalog.MINIMUM_VAR, "copied"))
+
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         variables = variables or {}
-        extra = self.get_option("extra_pins")
-        if extra is None:
-            extra = variables.get(_catalog.EXTRA_PINS_VAR)
-        allow = self.get_option("allow_override")
-        if allow is None:
-            allow = bool(variables.get(_catalog.OVERRIDE_VAR, False))
-        if allow:
-            display.warning(f"{_catalog.OVERRIDE_VAR} is true: user pins may REPLACE the collection's upstream pins")
         try:
+            request = self.request(variables)
             arch = self.get_option("arch")
             # Kernel names (x86_64, aarch64...) are mapped; anything else is taken as an upstream name as is.
             arch = _catalog.upstream_arch(arch) if arch in _catalog.ARCH_MAP else arch
-            return [
-                _catalog.resolve(
-                    str(term), self.get_option("version"), arch, source=self.get_option("source"),
-                    mirror_url=self.get_option("mirror_url") or None,
-                    local_dir=os.path.expanduser(self.get_option("local_dir")) if self.get_option("local_dir") else None,
-                    extra_pins=extra, allow_override=allow,
-                ).as_dict()
-                for term in terms
-            ]
+            return [_catalog.find_artifact(str(term), self.get_option("version"), arch, request).as_dict()
+                    for term in terms]
         except _catalog.CatalogError as exc:
             raise AnsibleLookupError(str(exc)) from exc

@@ -91,7 +91,8 @@ def test_workstation_playbook_under_ansible_runner(testbed, hosts, mirror, tmp_p
                          "ansible_ssh_common_args": " ".join(hosts.ssh_options()[2:])}},
         "workstations": {
             "hosts": {m.name: {"ansible_host": m.address} for m in machines},
-            "vars": {"workstation_docker": False, "workstation_tools": ["kubectl"],
+            # kubectl named: the role default is the catalog's newest; the test bed has the real 1.35.2.
+            "vars": {"workstation_docker": False, "workstation_tools": ["kubectl"], "kubectl_version": "1.35.2",
                      "pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url},
         },
     })

@@ -148,7 +148,9 @@ def test_real_helm_archive_with_user_pin(module_ansible, module_mirror, amd64, i
     module_mirror.publish("get.helm.sh/helm-v4.1.4-linux-amd64.tar.gz", archive)
     pb = _role_play(tmp_path, "helm", helm_version="4.1.4", pronk8s_artifact_source="mirror",
                     pronk8s_artifact_mirror_url=module_mirror.url,
-                    pronk8s_artifact_extra_pins={"helm": {"4.1.4": {"amd64": sha(archive)}}})
+                    pronk8s_artifact_extra_pins={"helm": {"4.1.4": {"amd64": sha(archive)}}},
+                    # The catalog pins upstream's 4.1.4 archive; this repacked one replaces it, loudly.
+                    pronk8s_artifact_unsafe_override_shipped_pins=True)
     res = module_ansible.playbook(pb, inv)
     assert res.rc == 0, res.stdout[-3000:]
     installed = res.task("Install verified helm 4.1.4 amd64")

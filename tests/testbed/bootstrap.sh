@@ -10,7 +10,8 @@ log() { printf '[bootstrap] %s\n' "$*"; }
 
 host_packages() {
   # chromium: the audit report test opens the HTML page in a real headless browser.
-  local wanted=(docker.io debootstrap qemu-user-static binfmt-support vagrant openssh-client python3-venv chromium)
+  # gpgv verifies OpenPGP signatures of pins; gnupg makes the throwaway keys of the signature tests.
+  local wanted=(docker.io debootstrap qemu-user-static binfmt-support vagrant openssh-client python3-venv chromium gpgv gnupg)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
