@@ -21,6 +21,13 @@ options:
       - Seconds to wait for the server to answer or send more data.
     type: int
     default: 60
+  deadline:
+    description:
+      - Seconds the whole download may take, retries and checksum file included; a server that keeps
+        the connection alive by sending a byte now and then is cut off when it is reached.
+      - V(0) means no deadline.
+    type: float
+    default: 3600
   retries:
     description:
       - Extra attempts after a transient failure (connection error, timeout, HTTP 5xx or 429), with

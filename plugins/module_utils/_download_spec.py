@@ -31,6 +31,7 @@ def download_argument_spec() -> dict:
     spec["client_key"]["no_log"] = False
     spec.update(
         timeout=dict(type="int", default=60),
+        deadline=dict(type="float", default=3600),
         retries=dict(type="int", default=3),
         retry_delay=dict(type="float", default=2.0),
         ca_path=dict(type="path"),

@@ -30,7 +30,7 @@ API_VERSION = "kind.x-k8s.io/v1alpha4"
 ROLES = ("control-plane", "worker")
 LB_ROLE = "external-load-balancer"
 # The oldest kind the module drives: v0.6.0 brought the v1alpha4 config API, `--kubeconfig`, `kind export
-# kubeconfig` and `--config -` (stdin). Older releases (the catalog pins back to v0.5.1) are refused.
+# kubeconfig` and `--config -` (stdin). Older releases are refused (and not pinned in the catalog).
 MIN_KIND_VERSION = (0, 6, 0)
 VERSION_RE = re.compile(r"\bv?([0-9]+)\.([0-9]+)\.([0-9]+)")
 # Config fields whose strings may hold secrets (registry credentials, bootstrap tokens).

@@ -28,7 +28,7 @@ author:
 requirements:
   - The C(kind) binary, v0.6.0 or later (see the P(pronk8s.platform.kind#role) role), and a Docker engine it can use.
     v0.6.0 brought the v1alpha4 config API, C(--kubeconfig) and C(--config -) that the module relies on; the module
-    asks C(kind version) first and refuses an older kind (the catalog still pins v0.5.1) with a clear message.
+    asks C(kind version) first and refuses an older kind with a clear message (the catalog pins nothing older).
     Image loading is detected from the log lines of kind v0.6.0-v0.7.0 and of v0.8.0 and later alike.
   - PyYAML on the managed host, to read a O(config) file and kubeconfig files.
 attributes:

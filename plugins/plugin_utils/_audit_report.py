@@ -70,19 +70,7 @@ def catalog_status(tool: str, version: str | None, arch: str | None, artifact_sh
     Returns {"known_tool": bool, "pinned": bool | None, "pin_origin": str | None, "verification_level": str | None}.
     `pinned` is None when it cannot be judged (a tool the catalog does not know, or no artifact sha256).
     """
-    if tool not in _catalog.TOOLS or not artifact_sha256 or not version:
-        return {"known_tool": tool in _catalog.TOOLS, "pinned": None, "pin_origin": None, "verification_level": None}
-    try:
-        pins, origin = _catalog.merged_pins(extra_pins or {}, bool(allow_override))
-    except _catalog.CatalogError:
-        pins, origin = _catalog.merged_pins({}, False)
-    by_arch = pins.get(tool, {}).get(version, {})
-    arches = [arch] if arch else sorted(by_arch)
-    for candidate in arches:
-        if by_arch.get(candidate) == artifact_sha256:
-            return {"known_tool": True, "pinned": True, "pin_origin": origin[tool][version][candidate],
-                    "verification_level": None}
-    return {"known_tool": True, "pinned": False, "pin_origin": None, "verification_level": None}
+    return _catalog.pin_status(tool, version, arch, artifact_sha256, extra_pins, allow_override)
 
 
 @dataclass

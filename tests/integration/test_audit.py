@@ -88,7 +88,9 @@ def fleet(module_hosts, module_mirror, module_ansible, tmp_path_factory):
                   "helm_version": "4.1.4", "pronk8s_artifact_source": "mirror",
                   "pronk8s_artifact_mirror_url": module_mirror.url, "preflight_min_free_mb": 64,
                   "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": sha(archive)}},
-                                                  "kubectl": {"1.33.99": {"amd64": sha(OLD_KUBECTL)}}}}
+                                                  "kubectl": {"1.33.99": {"amd64": sha(OLD_KUBECTL)}}},
+                  # The catalog pins upstream's helm 4.1.4 archive; the repacked one replaces it, loudly.
+                  "pronk8s_artifact_unsafe_override_shipped_pins": True}
     hosts = module_hosts.start("sshd", 5, prefix="audit")
     by = {h.name.rsplit("-", 1)[-1]: h for h in hosts}  # "0".."4"
     install_inv = workstations(module_hosts, hosts, group_vars, {by["3"].name: {"kubectl_version": "1.33.99"}})
@@ -160,7 +162,7 @@ def test_audit_reports_each_fault(first, fleet):
     assert old["version"] == "1.33.99" and old["installed_sha256"] == fleet["old_kubectl_sha"]
     assert old["catalog"]["pinned"] is True and old["catalog"]["pin_origin"] == "user"
     ok = next(a for h in report["hosts"] if h["name"].endswith("-0") for a in h["artifacts"] if a["tool"] == "kubectl")
-    assert ok["catalog"] == {"known_tool": True, "pinned": True, "pin_origin": "shipped", "verification_level": None}
+    assert ok["catalog"] == {"known_tool": True, "pinned": True, "pin_origin": "shipped", "verification_level": "copied"}
     assert ok["installed_at"] and ok["verified_at"]
     md = (fleet["tmp"] / "r1" / "audit.md").read_text()
     assert "**5 drift finding(s)**" in md and "Unreachable (not audited)" in md

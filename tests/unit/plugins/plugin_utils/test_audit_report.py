@@ -10,11 +10,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ansible_collections.pronk8s.platform.plugins.module_utils._catalog_pins import PINS
+from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog
 from ansible_collections.pronk8s.platform.plugins.plugin_utils import _audit_report as audit
 
 ROOT = Path(__file__).resolve().parents[4]
 SCHEMA = json.loads((ROOT / "docs" / "schemas" / "audit-report-v1.schema.json").read_text())
+PINS = {"kubectl": {v: {a: p.sha256 for a, p in arches.items()} for v, arches in _catalog.merged_pins("kubectl").items()}}
 KUBECTL_PIN = PINS["kubectl"]["1.35.2"]["amd64"]
 USER_PIN = "c" * 64
 
@@ -49,10 +50,10 @@ def cells(report: dict) -> dict:
 
 
 def test_every_state_in_one_fleet_and_valid_against_the_schema():
-    expected = {"kubectl": "1.35.2", "helm": "4.1.4"}
-    pins = {"helm": {"4.1.4": {"amd64": USER_PIN}}}
+    expected = {"kubectl": "1.35.2", "helm": "9.1.4"}
+    pins = {"helm": {"9.1.4": {"amd64": USER_PIN}}}
     hosts = [
-        audit.HostInput("ok", installed=installed(artifact(), artifact("helm", "4.1.4", artifact_sha256=USER_PIN)),
+        audit.HostInput("ok", installed=installed(artifact(), artifact("helm", "9.1.4", artifact_sha256=USER_PIN)),
                         expected=expected, extra_pins=pins),
         audit.HostInput("tampered", installed=installed(artifact(state="tampered")), expected=expected, extra_pins=pins),
         audit.HostInput("missing", installed=installed(artifact(state="missing")), expected={"kubectl": "1.35.2"}),
@@ -88,11 +89,11 @@ def test_every_state_in_one_fleet_and_valid_against_the_schema():
 
 
 def test_user_pins_count_as_the_catalog_and_a_removed_pin_is_unpinned():
-    entry = artifact("helm", "4.1.4", artifact_sha256=USER_PIN)
-    pinned = report_for(audit.HostInput("h", installed=installed(entry), extra_pins={"helm": {"4.1.4": {"amd64": USER_PIN}}}))
+    entry = artifact("helm", "9.1.4", artifact_sha256=USER_PIN)
+    pinned = report_for(audit.HostInput("h", installed=installed(entry), extra_pins={"helm": {"9.1.4": {"amd64": USER_PIN}}}))
     assert cells(pinned)[("h", "helm")] == "ok"
     assert pinned["hosts"][0]["artifacts"][0]["catalog"] == {"known_tool": True, "pinned": True, "pin_origin": "user",
-                                                             "verification_level": None}
+                                                             "verification_level": "copied"}
     removed = report_for(audit.HostInput("h", installed=installed(entry)))
     assert cells(removed)[("h", "helm")] == "unpinned"
     assert "is no longer pinned in the catalog" in removed["drift"][0]["message"]
@@ -109,14 +110,14 @@ def test_a_tool_the_catalog_does_not_know_is_not_judged_by_it():
     ("checksum-file", "signature", "below-minimum"),
     ("checksum-file", "checksum-file", "ok"),
     ("copied", "checksum-file", "below-minimum"),
-    (None, "copied", "below-minimum"),
+    (None, "checksum-file", "below-minimum"),  # no level in the receipt: the catalog's ('copied' for this pin)
     (None, None, "ok"),
 ])
 def test_minimum_verification_level(level, minimum, state):
     host = audit.HostInput("h", installed=installed(artifact(verification_level=level)), minimum_verification=minimum)
     report = report_for(host, minimum=minimum)
     assert cells(report)[("h", "kubectl")] == state
-    assert report["hosts"][0]["artifacts"][0]["verification_level"] == level
+    assert report["hosts"][0]["artifacts"][0]["verification_level"] == (level or "copied")
 
 
 def test_unmanaged_ignore_globs():
