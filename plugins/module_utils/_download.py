@@ -19,10 +19,13 @@ http. URLs are redacted (user info, query string) in every message.
 from __future__ import annotations
 
 import http.client
+import signal
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 from urllib.error import HTTPError, URLError
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -168,6 +171,40 @@ def _check_url(url: str) -> None:
                             transient=False)
 
 
+class _DeadlineReached(BaseException):
+    """Raised by the alarm while waiting for a reply; a BaseException so no library handler swallows it."""
+
+
+def _alarm_usable() -> bool:
+    # SIGALRM only reaches the main thread, and a task `timeout` (ansible-core) may already own the timer.
+    return (threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+
+
+@contextmanager
+def _reply_deadline(clock: _Clock) -> Iterator[None]:
+    """Bound the wait for the status line and headers by the deadline as well.
+
+    Each read is bounded by `timeout`, but a server sending its headers one byte at a time never lets a
+    read time out. Where the alarm cannot be used, the per-read timeout remains the only bound.
+    """
+    left = clock.remaining()
+    if left is None or not _alarm_usable():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise _DeadlineReached()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(left, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _open_once(url: str, opts: DownloadOptions, clock: _Clock):
     return open_url(
         url,
@@ -214,7 +251,11 @@ def _open(url: str, opts: DownloadOptions, clock: _Clock):
     for hops in range(MAX_REDIRECTS + 1):
         clock.check(shown, 0)
         try:
-            return _open_once(current, hop_opts, clock)
+            with _reply_deadline(clock):
+                return _open_once(current, hop_opts, clock)
+        except _DeadlineReached as exc:
+            raise DownloadError(f"no reply from {shown} within the deadline of {clock.deadline:g} s (the server "
+                                f"was still sending its headers)", shown, transient=False) from exc
         except HTTPError as exc:
             exc.close()
             if exc.code not in REDIRECT_CODES:

@@ -1,6 +1,7 @@
 """Streamed downloads with retries, against a real HTTP server on loopback (tests/testbed/mirror.py)."""
 
 import hashlib
+import signal
 import subprocess
 import time
 
@@ -204,6 +205,41 @@ def test_a_dripping_server_hits_the_deadline(tmp_path):
         with pytest.raises(DownloadError, match=r"did not finish within the deadline of 2 s \(\d+ bytes received\)"):
             download(f"{s.url}/drip", str(tmp_path / "out"), opts(timeout=5, deadline=2, retries=3), sleep=pytest.fail)
         assert time.monotonic() - start < 4
+
+
+def _drip_headers(h):
+    try:
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 1000:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.4)
+    except OSError:
+        pass
+
+
+def test_a_server_dripping_its_headers_hits_the_deadline(tmp_path):
+    with hostile({"/drip-headers": _drip_headers}) as s:
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match=r"no reply from .* within the deadline of 2 s"):
+            download(f"{s.url}/drip-headers", str(tmp_path / "out"), opts(timeout=5, deadline=2, retries=3),
+                     sleep=pytest.fail)
+        assert time.monotonic() - start < 4
+        with pytest.raises(DownloadError, match=r"within the deadline of 2 s"):
+            fetch_text(f"{s.url}/drip-headers", opts(timeout=5, deadline=2, retries=3), sleep=pytest.fail)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_an_alarm_someone_else_set_is_left_alone(server, tmp_path):
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        download(f"{server.url}/_stats", str(tmp_path / "out"), opts(deadline=2), sleep=pytest.fail)
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired
 
 
 def test_the_deadline_bounds_retries_too(server, tmp_path):
