@@ -119,8 +119,18 @@ def _decode_armor_body(body: str) -> bytes:
 
 def iter_packets(data: bytes):
     """Yield ``(tag, body)`` for each packet of binary OpenPGP ``data``."""
+    for tag, _start, _end, body in iter_packet_spans(data):
+        yield tag, body
+
+
+def iter_packet_spans(data: bytes):
+    """Yield ``(tag, start, end, body)`` for each packet: ``data[start:end]`` is the packet, header included.
+
+    The spans let a keyring be cut between keys without re-encoding the packets that are kept.
+    """
     pos = 0
     while pos < len(data):
+        start = pos
         head = data[pos]
         if not head & 0x80:
             raise OpenPGPError(f"byte {pos} is not an OpenPGP packet header")
@@ -134,7 +144,7 @@ def iter_packets(data: bytes):
                 pos += length
                 if not partial:
                     break
-            yield tag, bytes(body)
+            yield tag, start, pos, bytes(body)
         else:
             tag = (head >> 2) & 0x0F
             length_type = head & 0x03
@@ -144,8 +154,9 @@ def iter_packets(data: bytes):
                 size = (1, 2, 4)[length_type]
                 length = int.from_bytes(_take(data, pos, size), "big")
                 pos += size
-            yield tag, _take(data, pos, length)
+            body = _take(data, pos, length)
             pos += length
+            yield tag, start, pos, body
 
 
 def _new_length(data: bytes, pos: int) -> tuple[int, int, bool]:
