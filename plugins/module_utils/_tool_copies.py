@@ -95,9 +95,12 @@ def rank(copies: list[Copy], search_path: list[str], verified_path: str) -> None
         copy.shadows_verified = not copy.verified and copy.path_index < verified_index
 
 
+def label(copy: Copy) -> str:
+    return f"{copy.path} ({copy.provider}{' package ' + copy.package if copy.package else ''})"
+
+
 def summary(name: str, user: str, copies: list[Copy], verified_path: str, verified_exists: bool, verified_on_path: bool) -> str:
     winner = next((c for c in copies if c.wins), None)
-    label = (lambda c: f"{c.path} ({c.provider}{' package ' + c.package if c.package else ''})")
     if winner is None:
         head = f"{name}: no copy on {user}'s PATH"
     elif winner.verified:

@@ -128,7 +128,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 found:
-  description: The repository's active entries found before the run, as C(file: entry).
+  description: The repository's active entries found before the run, each as its file, a colon and the entry.
   returned: always
   type: list
   elements: str
@@ -181,7 +181,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._apt_keyrings import fingerprints as keyring_fingerprints
-from ansible_collections.pronk8s.platform.plugins.module_utils._apt_keyrings import is_armored, without_keys
+from ansible_collections.pronk8s.platform.plugins.module_utils._apt_keyrings import without_keys
 from ansible_collections.pronk8s.platform.plugins.module_utils._apt_sources import (
     SourceFile,
     entry_matches,

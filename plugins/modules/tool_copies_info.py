@@ -18,17 +18,17 @@ description:
     symlinks), and which unverified copies come before the verified one's directory on that PATH (they shadow it).
   - The user's PATH is the one their login shell sets up interactively (C(.profile) and C(.bashrc), where asdf and
     mise put their shims), asked with a clean environment; O(search_path) replaces it.
-  - Reads only: nothing is changed, nothing found is run.
+  - It only reads; it changes nothing and runs none of the copies it finds.
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
 attributes:
   check_mode:
     support: full
+    details: The module only reads.
   diff_mode:
-    support: N/A
+    support: none
   platform:
     support: full
     platforms: posix

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Builds, on the controller, what the brownfield scenario's hosts get: a throwaway key standing in for Docker's,
 # a local apt repository laid out like download.docker.com/linux/debian and signed with it (InRelease), stand-in
 # packages (docker-ce and friends, and a kubectl as pkgs.k8s.io ships it in /usr/bin), and a /etc/apt/trusted.gpg

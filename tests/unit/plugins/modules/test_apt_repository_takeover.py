@@ -205,8 +205,9 @@ def test_distro_removes_the_repository_the_same_careful_way(capsys, apt, docker_
     result = run(capsys, apt, state="absent", fingerprints=[docker_key.fingerprint])
     assert result["changed"] is True
     assert os.listdir(apt / "sources.list.d") == [] and os.listdir(apt / "keyrings") == []
-    assert {m["path"] for m in result["moved"]} == {str(apt / "sources.list.d/docker.sources"),
-                                                   str(apt / "sources.list.d/docker.list"), str(apt / "keyrings/docker.gpg")}
+    moved = {m["path"] for m in result["moved"]}
+    assert moved == {str(apt / "sources.list.d/docker.sources"), str(apt / "sources.list.d/docker.list"),
+                     str(apt / "keyrings/docker.gpg")}
     assert apt_reads(apt).returncode == 0
     assert run(capsys, apt, state="absent", fingerprints=[docker_key.fingerprint])["changed"] is False
 
