@@ -385,7 +385,7 @@ class AptRepositoryTakeover:
         # indextargets only reads the sources (no network, no dependency check), and fails exactly where
         # `apt-get update` would refuse the list of sources.
         argv = ["apt-get", "-q", "-o", f"Dir::Etc={self.root}", "indextargets", "--format", "$(URI)"]
-        rc, _out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C"})
+        rc, _out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C"}, expand_user_and_vars=False)
         lines = [line.strip() for line in err.splitlines() if line.startswith("E:")]
         return rc == 0, "; ".join(lines) or err.strip() or f"apt-get indextargets exited {rc}"
 

@@ -225,7 +225,9 @@ class ToolCopies:
             argv = ["runuser", "-u", user.pw_name, "--"] + argv
         elif os.geteuid() not in (0, user.pw_uid):
             return None
-        rc, out, _err = self.module.run_command(argv, data="", cwd=user.pw_dir if os.path.isdir(user.pw_dir) else "/")
+        # expand_user_and_vars off: "$PATH" is for the user's shell, not for this process's environment.
+        rc, out, _err = self.module.run_command(argv, data="", cwd=user.pw_dir if os.path.isdir(user.pw_dir) else "/",
+                                                expand_user_and_vars=False)
         lines = [line[len(_MARK):] for line in out.splitlines() if line.startswith(_MARK)]
         return lines[-1] if rc == 0 and lines else None
 

@@ -68,9 +68,12 @@ def test_verified_dir_not_on_path_means_every_copy_on_it_shadows(capsys, tmp_pat
     assert f"{verified.parent} is not on" in result["summary"]
 
 
-def test_login_shell_path_is_asked(capsys, tmp_path) -> None:
+def test_login_shell_path_is_asked(capsys, tmp_path, monkeypatch) -> None:
+    """The shell's own $PATH, not this process's (run_command must not expand "$PATH" in the script)."""
+    monkeypatch.setenv("PATH", "/pronk8s-not-a-login-path:/usr/bin:/bin")
     result = run(capsys, verified_path=str(tmp_path / TOOL))
     assert result["path_source"] == "login shell" and "/usr/bin" in result["search_path"]
+    assert "/pronk8s-not-a-login-path" not in result["search_path"]
 
 
 def test_a_path_as_name_is_refused(capsys, tmp_path) -> None:
