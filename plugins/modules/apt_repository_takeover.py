@@ -386,7 +386,8 @@ class AptRepositoryTakeover:
         # `apt-get update` would refuse the list of sources.
         argv = ["apt-get", "-q", "-o", f"Dir::Etc={self.root}", "indextargets", "--format", "$(URI)"]
         rc, _out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C"}, expand_user_and_vars=False)
-        lines = [line.strip() for line in err.splitlines() if line.startswith("E:")]
+        # apt repeats its errors (once per attempt to build the list): each is said once.
+        lines = list(dict.fromkeys(line.strip() for line in err.splitlines() if line.startswith("E:")))
         return rc == 0, "; ".join(lines) or err.strip() or f"apt-get indextargets exited {rc}"
 
     def _snapshot(self, path: str) -> tuple[bytes, os.stat_result] | None:
