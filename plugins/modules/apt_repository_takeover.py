@@ -200,7 +200,7 @@ ARGUMENT_SPEC = dict(
     content=dict(type="str"),
     keyring=dict(type="path"),
     fingerprints=dict(type="list", elements="str", default=[]),
-    leftover_keyrings=dict(type="list", elements="path", default=[]),
+    leftover_keyrings=dict(type="list", elements="path", default=[], no_log=False),
     backup_dir=dict(type="path", default="/var/backups/pronk8s/apt"),
     apt_root=dict(type="path", default="/etc/apt"),
 )
