@@ -64,3 +64,5 @@ APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1 apt-key --keyring "$out/apt-key/trusted.g
 printf '%s\n' "$docker_fpr" >"$out/docker-fingerprint"
 printf '%s\n' "$vendor_fpr" >"$out/vendor-fingerprint"
 chmod -R a+rX "$out/repo" "$out/apt-key" "$out/docker-fingerprint" "$out/vendor-fingerprint"
+# gpg started an agent for this home; nothing else needs it.
+gpgconf --kill gpg-agent
