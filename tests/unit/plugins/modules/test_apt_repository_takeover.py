@@ -281,8 +281,9 @@ def test_keyring_without_keys_keeps_armor(docker_key, vendor_key) -> None:
 
 def test_absent_removes_the_modules_own_files_whatever_they_hold(capsys, apt) -> None:
     """A stale docker.sources pointing elsewhere and a keyring that is no key (as the docker scenario leaves them)."""
-    (apt / "sources.list.d/docker.sources").write_text("Types: deb\nURIs: http://127.0.0.1:9/linux/debian\nSuites: bookworm\n"
-                                                      "Components: stable\nSigned-By: /etc/apt/keyrings/docker.gpg\n")
+    stale = ("Types: deb\nURIs: http://127.0.0.1:9/linux/debian\nSuites: bookworm\nComponents: stable\n"
+             "Signed-By: /etc/apt/keyrings/docker.gpg\n")
+    (apt / "sources.list.d/docker.sources").write_text(stale)
     (apt / "keyrings/docker.gpg").write_text("stale")
     result = run(capsys, apt, state="absent", check_mode=True)
     assert result["changed"] is True and [d["after"] for d in result["diff"]] == ["", ""]
