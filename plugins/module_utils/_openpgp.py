@@ -130,8 +130,7 @@ def iter_packet_spans(data: bytes):
     """
     pos = 0
     while pos < len(data):
-        start = pos
-        head = data[pos]
+        head, start = data[pos], pos
         if not head & 0x80:
             raise OpenPGPError(f"byte {pos} is not an OpenPGP packet header")
         pos += 1
