@@ -130,6 +130,15 @@ def _armor_checksum(line: str) -> int:
 
 def iter_packets(data: bytes):
     """Yield ``(tag, body)`` for each packet of binary OpenPGP ``data``."""
+    for tag, _start, _end, body in iter_packet_spans(data):
+        yield tag, body
+
+
+def iter_packet_spans(data: bytes):
+    """Yield ``(tag, start, end, body)`` for each packet: ``data[start:end]`` is the packet, header included.
+
+    The spans let a keyring be cut between keys without re-encoding the packets that are kept.
+    """
     pos = 0
     while pos < len(data):
         head, start = data[pos], pos
@@ -148,7 +157,7 @@ def iter_packets(data: bytes):
                 pos += length
                 if not partial:
                     break
-            yield tag, bytes(body)
+            yield tag, start, pos, bytes(body)
         else:
             tag = (head >> 2) & 0x0F
             length_type = head & 0x03
@@ -161,8 +170,9 @@ def iter_packets(data: bytes):
                 size = (1, 2, 4)[length_type]
                 length = int.from_bytes(_take(data, pos, size), "big")
                 pos += size
-            yield tag, _take(data, pos, length)
+            body = _take(data, pos, length)
             pos += length
+            yield tag, start, pos, body
 
 
 def _packet_name(tag: int) -> str:
