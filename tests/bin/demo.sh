@@ -40,7 +40,7 @@ start_pi() {
   # A Pi 4's /proc/cpuinfo (runc allows this mount): pi_facts reads the model there when no device tree exists.
   docker run -d --name "$name" --hostname "pi-$n" --label pronk8s.testbed=demo \
     --network "$PRONK8S_NETWORK" --ip "172.30.90.25$n" \
-    -v "$PRONK8S_ROOT/tests/testbed/images/pi/proc/cpuinfo-pi4-model-b:/proc/cpuinfo:ro" \
+    -v "$PRONK8S_ROOT/roles/molecule_images/files/pi/proc/cpuinfo-pi4-model-b:/proc/cpuinfo:ro" \
     -v "$PRONK8S_SSH_KEY.pub:/root/.ssh/authorized_keys:ro" "$PRONK8S_IMAGE_PI" >/dev/null
 }
 
