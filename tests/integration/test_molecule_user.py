@@ -46,7 +46,6 @@ def test_user_role_on_systemd_and_pi_from_the_tarball(tmp_path: Path) -> None:
         "HOME": str(home),
         "ANSIBLE_COLLECTIONS_PATH": f"{collections}:{_deps_path(tmp_path)}",
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-        "ANSIBLE_ROLES_PATH": str(project / "roles"),
     }
     env.pop("MOLECULE_GLOB", None)
 
