@@ -35,8 +35,11 @@ def test_user_role_on_systemd_and_pi_from_the_tarball(tmp_path: Path) -> None:
                    capture_output=True)
     tarball = next(tmp_path.glob("pronk8s-platform-*.tar.gz"))
     collections = tmp_path / "collections"
+    # The install must not see the test bed's collections path, where pronk8s.platform links this tree.
     subprocess.run(["ansible-galaxy", "collection", "install", "--offline", "--no-deps", "-p", str(collections),
-                    str(tarball)], check=True, capture_output=True)
+                    str(tarball)], check=True, capture_output=True,
+                   env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(collections)})
+    assert (collections / "ansible_collections/pronk8s/platform/playbooks/molecule_images.yml").is_file()
     home = tmp_path / "home"
     home.mkdir()
     project = tmp_path / "user-repo"
