@@ -1,8 +1,8 @@
 """Molecule for a user's role, from the BUILT collection only (issue 17).
 
 The tarball from `ansible-galaxy collection build` is installed into an empty collections path; the
-only other collection on that path is community.docker (Molecule's docker driver needs it, as it
-would for any user). tests/molecule_user (a role that is not part of the collection, and its
+only other collections on that path are those Molecule's docker driver needs (community.docker,
+ansible.posix), as on any user's machine. tests/molecule_user (a role that is not part of the collection, and its
 scenario built from the platform blocks of docs/molecule.md) is copied to a directory outside this
 repository, so no base config of ours applies, and tested there: `pronk8s.platform.molecule_images`
 (every image is already built by the test bed: nothing may be built), then `molecule test`
@@ -20,12 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What Molecule's docker driver needs, as it would on any user's machine.
+DRIVER_COLLECTIONS = ("community/docker", "community/library_inventory_filtering_v1", "ansible/posix")
+
+
 def _deps_path(tmp_path: Path) -> Path:
-    """A collections path with community.docker (and what it needs) only, from the test bed's copy."""
-    source = Path(os.environ["PRONK8S_COLLECTIONS"]) / "ansible_collections" / "community"
-    deps = tmp_path / "deps" / "ansible_collections" / "community"
-    deps.mkdir(parents=True)
-    for name in ("docker", "library_inventory_filtering_v1"):
+    """A collections path with the driver's collections only (linked from the test bed's copy)."""
+    source = Path(os.environ["PRONK8S_COLLECTIONS"]) / "ansible_collections"
+    deps = tmp_path / "deps" / "ansible_collections"
+    for name in DRIVER_COLLECTIONS:
+        (deps / name).parent.mkdir(parents=True, exist_ok=True)
         (deps / name).symlink_to(source / name)
     return tmp_path / "deps"
 
