@@ -1,8 +1,9 @@
 """Controller-side helpers of the molecule_images role (run with the controller's Python).
 
-  python3 image_tool.py inputs DIR        print the hash of a build context (its Dockerfile, then every
-                                  other file by sorted path): an image is rebuilt only when it changes
-  python3 image_tool.py set-arch TAG ARCH rewrite the architecture of a local image in place
+  python3 image_tool.py inputs DIR         print the hash of a build context (its Dockerfile, then
+                                           every other file by sorted path): an image is rebuilt
+                                           only when it changes
+  python3 image_tool.py set-arch TAG ARCH  rewrite the architecture of a local image in place
 
 Docker engine 20.10 ignores `docker import --platform`, so an arm64 or armhf rootfs is imported as
 amd64. Rewriting the image config (and renaming it to its new digest in manifest.json) between
