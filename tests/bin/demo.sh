@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: a local simulated fleet (one amd64 workstation, two arm64 "Raspberry Pi" nodes) provisioned
+# The main job: a local simulated fleet (one amd64 workstation; two "Raspberry Pi" nodes under emulation,
+# pi-1 Debian 12 arm64 and pi-2 Debian 13 armhf, the 32-bit userland) provisioned
 # by `ansible-playbook -i inventories/demo pronk8s.platform.site`, then a summary.
 #   demo.sh up      set up everything (packages, engine, images, artifacts), start the fleet, run site
 #   demo.sh down    remove the fleet
@@ -35,14 +36,14 @@ start_workstation() {
 }
 
 start_pi() {
-  local n=$1 name="pronk8s-demo-pi-$1"
+  local n=$1 image=$2 name="pronk8s-demo-pi-$1"
   running "$name" && return
   docker rm -f "$name" >/dev/null 2>&1 || true
   # A Pi 4's /proc/cpuinfo (runc allows this mount): pi_facts reads the model there when no device tree exists.
   docker run -d --name "$name" --hostname "pi-$n" --label pronk8s.testbed=demo \
     --network "$PRONK8S_NETWORK" --ip "172.30.90.25$n" \
-    -v "$PRONK8S_ROOT/tests/testbed/images/pi/proc/cpuinfo-pi4-model-b:/proc/cpuinfo:ro" \
-    -v "$PRONK8S_SSH_KEY.pub:/root/.ssh/authorized_keys:ro" "$PRONK8S_IMAGE_PI" >/dev/null
+    -v "$PRONK8S_ROOT/roles/molecule_images/files/pi/proc/cpuinfo-pi4-model-b:/proc/cpuinfo:ro" \
+    -v "$PRONK8S_SSH_KEY.pub:/root/.ssh/authorized_keys:ro" "$image" >/dev/null
 }
 
 wait_ssh() {
@@ -63,8 +64,8 @@ up() {
   python tests/testbed/real_artifacts.py "$DEMO_DIR" "$HELM_PIN"
   mkdir -p "$IMAGES"
   [[ -s "$IMAGES/debian-bookworm.tar" ]] || docker save -o "$IMAGES/debian-bookworm.tar" "$PRONK8S_IMAGE_BASE"
-  log "starting the fleet (workstation amd64 + pi-1, pi-2 arm64 under emulation)"
-  start_workstation; start_pi 1; start_pi 2
+  log "starting the fleet (workstation amd64, pi-1 arm64 Debian 12, pi-2 armhf Debian 13, both Pis emulated)"
+  start_workstation; start_pi 1 "$PRONK8S_IMAGE_PI"; start_pi 2 "$PRONK8S_IMAGE_PI_ARMHF"
   wait_ssh
   log "running: ansible-playbook -i inventories/demo pronk8s.platform.site"
   local out="$PRONK8S_CACHE/run/demo-site.log"

@@ -23,10 +23,15 @@ export PRONK8S_MIRROR_PORT="${PRONK8S_MIRROR_PORT:-8690}"
 export PRONK8S_MIRROR_URL="http://$PRONK8S_GATEWAY:$PRONK8S_MIRROR_PORT"
 export PRONK8S_MIRROR_DIR="${PRONK8S_MIRROR_DIR:-$PRONK8S_CACHE/mirror}"
 
-# Local images, built with no registry.
+# Local images, built with no registry by pronk8s.platform.molecule_images (tests/testbed/images.yml).
+export PRONK8S_IMAGE_PREFIX="pronk8s"
 export PRONK8S_IMAGE_BASE="pronk8s/debian:bookworm"
 export PRONK8S_IMAGE_SYSTEMD="pronk8s/systemd:bookworm"
 export PRONK8S_IMAGE_SSHD="pronk8s/sshd:bookworm"
 export PRONK8S_IMAGE_ARM64="pronk8s/debian-arm64:bookworm"
 export PRONK8S_IMAGE_PI="pronk8s/pi:bookworm"
+# Debian 13: a systemd host, an arm64 Pi and a 32-bit (armhf) Pi.
+export PRONK8S_IMAGE_SYSTEMD_TRIXIE="pronk8s/systemd:trixie"
+export PRONK8S_IMAGE_PI_TRIXIE="pronk8s/pi:trixie"
+export PRONK8S_IMAGE_PI_ARMHF="pronk8s/pi:trixie-armhf"
 export PRONK8S_SSH_KEY="$PRONK8S_CACHE/ssh/id_ed25519"

@@ -24,12 +24,15 @@ start_dockerd() {
   log "dockerd did not answer within 60 s; see $RUN_DIR/dockerd.log"; exit 1
 }
 
-# arm64 binaries (debootstrap's second stage, the Pi containers) run through qemu-user via binfmt_misc;
-# with no systemd on the host nothing mounts or enables it.
+# arm64 and armhf binaries (debootstrap's second stage, the Pi containers) run through qemu-user via
+# binfmt_misc; with no systemd on the host nothing mounts or enables it. The playbook checks it again.
 ensure_binfmt() {
   [[ -f /proc/sys/fs/binfmt_misc/status ]] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-  [[ -f /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] || update-binfmts --enable qemu-aarch64
-  grep -q enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 || { log "qemu-aarch64 binfmt not enabled"; exit 1; }
+  local qemu
+  for qemu in qemu-aarch64 qemu-arm; do
+    [[ -f /proc/sys/fs/binfmt_misc/$qemu ]] || update-binfmts --enable "$qemu"
+    grep -q enabled "/proc/sys/fs/binfmt_misc/$qemu" || { log "$qemu binfmt not enabled"; exit 1; }
+  done
 }
 
 ensure_network() {
@@ -40,56 +43,13 @@ ensure_network() {
     --gateway "$PRONK8S_GATEWAY" "$PRONK8S_NETWORK" >/dev/null
 }
 
-image_label() { docker image inspect -f '{{ index .Config.Labels "pronk8s.inputs" }}' "$1" 2>/dev/null || true; }
-
-# Hash of everything an image is built from, so a changed Dockerfile rebuilds and nothing else does.
-inputs_hash() { (cd "$HERE" && cat "$@" | sha256sum | cut -c1-16); }
-
-# debootstrap a rootfs once (cached as a tarball) and import it.
-rootfs_image() {
-  local arch=$1 tag=$2 include=$3
-  local want tarball="$PRONK8S_CACHE/rootfs/bookworm-$arch.tar"
-  want=$(echo "$arch $include v1" | sha256sum | cut -c1-16)
-  [[ "$(image_label "$tag")" == "$want" ]] && { log "image $tag cached"; return; }
-  if [[ ! -s "$tarball" || "$(cat "$tarball.inputs" 2>/dev/null)" != "$want" ]]; then
-    log "debootstrap bookworm/$arch (about 1 min native, 3-4 min emulated)"
-    local dir
-    dir=$(mktemp -d "$PRONK8S_CACHE/rootfs/build-XXXX")
-    if ! debootstrap --variant=minbase --arch="$arch" --include="$include" bookworm "$dir" http://deb.debian.org/debian >"$RUN_DIR/debootstrap-$arch.log" 2>&1; then
-      log "debootstrap failed; last lines of $RUN_DIR/debootstrap-$arch.log:"; tail -5 "$RUN_DIR/debootstrap-$arch.log"
-      rm -rf "$dir"; exit 1
-    fi
-    tar -C "$dir" -c . >"$tarball.tmp" && mv "$tarball.tmp" "$tarball"
-    echo "$want" >"$tarball.inputs"
-    rm -rf "$dir"
-  fi
-  log "importing $tag"
-  docker import --change "LABEL pronk8s.inputs=$want" --change "LABEL pronk8s.arch=$arch" "$tarball" "$tag" >/dev/null
-  [[ "$arch" == amd64 ]] || set_image_arch "$tag" "$arch"
-}
-
-# Engine 20.10 ignores `docker import --platform`: rewrite the architecture in the saved image.
-set_image_arch() {
-  local tag=$1 arch=$2 tmp
-  tmp=$(mktemp -d)
-  docker save "$tag" | tar -C "$tmp" -x
-  python3 "$HERE/set_image_arch.py" "$tmp" "$arch"
-  tar -C "$tmp" -c . | docker load >/dev/null
-  rm -rf "$tmp"
-}
-
-built_image() {
-  local name=$1 tag=$2 from=$3 want
-  # The image's own inputs plus its base's label: a rebuilt base rebuilds what is built on it.
-  want="$(inputs_hash "images/$name/Dockerfile" $(cd "$HERE" && find "images/$name" -type f ! -name Dockerfile | sort))-$(image_label "$from" | cut -c1-8)"
-  [[ "$(image_label "$tag")" == "$want" ]] && { log "image $tag cached"; return; }
-  log "building $tag"
-  docker build -q --build-arg "BASE=$from" --label "pronk8s.inputs=$want" -t "$tag" "$HERE/images/$name" >/dev/null
-  local arch
-  arch=$(docker image inspect -f '{{ index .Config.Labels "pronk8s.arch" }}' "$from")
-  if [[ "$arch" != amd64 && "$(docker image inspect -f '{{ .Architecture }}' "$tag")" != "$arch" ]]; then
-    set_image_arch "$tag" "$arch"
-  fi
+# Every image comes from the playbook users run for their own Molecule tests (one image builder):
+# each is rebuilt only when the hash of its inputs (label pronk8s.inputs) changes.
+build_images() {
+  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook "$PRONK8S_ROOT/playbooks/molecule_images.yml" \
+    -e "molecule_images_cache_dir=$PRONK8S_CACHE" -e "molecule_images_prefix=$PRONK8S_IMAGE_PREFIX" -e "@$HERE/images.yml" >"$RUN_DIR/images.log" 2>&1 \
+    || { log "image build failed; last lines of $RUN_DIR/images.log:"; tail -30 "$RUN_DIR/images.log"; exit 1; }
+  grep -o "\"$PRONK8S_IMAGE_PREFIX/[^\"]*: [^\"]*\"" "$RUN_DIR/images.log" | tr -d '"' | sed 's/^/[testbed] image /'
 }
 
 ssh_key() {
@@ -121,12 +81,7 @@ up() {
   start_dockerd
   ensure_binfmt
   ensure_network
-  rootfs_image amd64 "$PRONK8S_IMAGE_BASE" python3,ca-certificates
-  # openssh-server and sudo go in at debootstrap time: installing them later under emulation is slow.
-  rootfs_image arm64 "$PRONK8S_IMAGE_ARM64" python3,ca-certificates,python3-apt,openssh-server,sudo,iproute2,procps
-  built_image systemd "$PRONK8S_IMAGE_SYSTEMD" "$PRONK8S_IMAGE_BASE"
-  built_image sshd "$PRONK8S_IMAGE_SSHD" "$PRONK8S_IMAGE_BASE"
-  built_image pi "$PRONK8S_IMAGE_PI" "$PRONK8S_IMAGE_ARM64"
+  build_images
   ssh_key
   start_mirror
   log "ready in $((SECONDS - t0)) s"

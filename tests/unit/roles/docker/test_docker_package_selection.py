@@ -41,9 +41,25 @@ def test_engine_packages_and_hold(source, version, expected, hold) -> None:
     assert role_value("docker_hold", docker_source=source, docker_version=version) is hold
 
 
+TRIXIE = {"distribution": "Debian", "distribution_major_version": "13", "distribution_release": "trixie"}
+BOOKWORM = {"distribution": "Debian", "distribution_major_version": "12", "distribution_release": "bookworm"}
+
+
+@pytest.mark.parametrize(("facts", "version", "expected"), [
+    # Debian 13's docker.io only Recommends docker-cli, where /usr/bin/docker now lives.
+    (TRIXIE, "", ["docker.io", "docker-cli"]),
+    (TRIXIE, "26.1.5+dfsg1-9+deb13u1+b1", ["docker.io=26.1.5+dfsg1-9+deb13u1+b1", "docker-cli=26.1.5+dfsg1-9+deb13u1+b1"]),
+    (BOOKWORM, "", ["docker.io"]),
+    ({"distribution": "Ubuntu", "distribution_major_version": "24"}, "", ["docker.io"]),
+])
+def test_distro_cli_package_per_release(facts, version, expected) -> None:
+    assert role_value("_docker_package_specs", docker_source="distro", docker_version=version, ansible_facts=facts) == expected
+    assert role_value("_docker_package_specs", docker_source="upstream", docker_version="", ansible_facts=facts) == UPSTREAM
+
+
 def test_conflicts_are_the_other_source() -> None:
     conflicts = role_value("docker_conflicting_packages")
-    assert "docker.io" in conflicts["upstream"] and not set(conflicts["upstream"]) & set(UPSTREAM)
+    assert {"docker.io", "docker-cli"} <= set(conflicts["upstream"]) and not set(conflicts["upstream"]) & set(UPSTREAM)
     assert set(UPSTREAM) <= set(conflicts["distro"]) and "docker.io" not in conflicts["distro"]
 
 
