@@ -193,17 +193,19 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._apt_sources impo
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprint
 
-ARGUMENT_SPEC = dict(
-    repository=dict(type="list", elements="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    dest=dict(type="path", required=True),
-    content=dict(type="str"),
-    keyring=dict(type="path"),
-    fingerprints=dict(type="list", elements="str", default=[]),
-    leftover_keyrings=dict(type="list", elements="path", default=[], no_log=False),
-    backup_dir=dict(type="path", default="/var/backups/pronk8s/apt"),
-    apt_root=dict(type="path", default="/etc/apt"),
-)
+def argument_spec() -> dict:
+    """The module's options (a new dict each call)."""
+    return dict(
+        repository=dict(type="list", elements="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        dest=dict(type="path", required=True),
+        content=dict(type="str"),
+        keyring=dict(type="path"),
+        fingerprints=dict(type="list", elements="str", default=[]),
+        leftover_keyrings=dict(type="list", elements="path", default=[], no_log=False),
+        backup_dir=dict(type="path", default="/var/backups/pronk8s/apt"),
+        apt_root=dict(type="path", default="/etc/apt"),
+    )
 
 MOVE = "move"
 WRITE = "write"
@@ -483,7 +485,7 @@ def _encode(text: str) -> bytes:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("content",))])
     module.exit_json(**AptRepositoryTakeover(module).run())
 

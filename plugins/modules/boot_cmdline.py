@@ -27,16 +27,18 @@ description:
     the kernel would cut short at boot.
 author:
   - pronk8s developers (@pronk8s)
+extends_documentation_fragment:
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads and checks the file, reports the change and the diff; writes nothing.
+    details: Reads and checks the file, reports the change and the diff; writes nothing.
   diff_mode:
     support: full
-    description: The file before and after.
+    details: The file before and after.
   idempotent:
     support: full
-    description: A second run with the same parameters finds them in place and does not touch the file.
+    details: A second run with the same parameters finds them in place and does not touch the file.
 options:
   path:
     description:
@@ -163,6 +165,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
 from ansible_collections.pronk8s.platform.plugins.module_utils._boot_cmdline import (
     COMMAND_LINE_SIZE,
     DEFAULT_MULTI_VALUE_KEYS,
@@ -194,13 +197,14 @@ class BootCmdline:
         self.target: str = os.path.realpath(self.path)
         self.result: dict = {"changed": False, "path": self.path}
 
-    def fail(self, msg: str) -> None:
-        self.module.fail_json(msg=msg, **self.result)
+    def error(self, msg: str) -> ModuleError:
+        """The failure to raise, carrying what the result says so far."""
+        return ModuleError(msg, **self.result)
 
     def run(self) -> dict:
         params = self.module.params
         if params["max_bytes"] < 1:
-            self.fail(f"max_bytes: must be a positive number of bytes, got {params['max_bytes']}")
+            raise self.error(f"max_bytes: must be a positive number of bytes, got {params['max_bytes']}")
         for index, param in enumerate(params["parameters"]):
             self._check(check_parameter, param, f"parameters[{index}]")
         before = self._read()
@@ -228,7 +232,7 @@ class BootCmdline:
         try:
             check(*args)
         except CmdlineError as exc:
-            self.fail(str(exc))
+            raise self.error(str(exc))
 
     def _edit(self, before: str) -> KernelCmdline:
         params = self.module.params
@@ -240,25 +244,25 @@ class BootCmdline:
                 cmdline.ensure_absent(params["parameters"])
             cmdline.render()  # refuses an empty result before anything is written
         except CmdlineError as exc:
-            self.fail(f"{self.path}: {exc}")
+            raise self.error(f"{self.path}: {exc}")
         return cmdline
 
     def _read(self) -> str:
         if not os.path.exists(self.target):
             dangling = f" (a symbolic link to {self.target}, which does not exist)" if os.path.islink(self.path) else ""
-            self.fail(f"{self.path} does not exist{dangling}; point path at the kernel command-line file in use "
+            raise self.error(f"{self.path} does not exist{dangling}; point path at the kernel command-line file in use "
                       "(pronk8s.platform.pi_facts returns it as raspberry_pi.boot.cmdline_path)")
         if not os.path.isfile(self.target):
-            self.fail(f"{self.path} is not a regular file")
+            raise self.error(f"{self.path} is not a regular file")
         try:
             with open(self.target, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            self.fail(f"cannot read {self.path}: {to_native(exc)}")
+            raise self.error(f"cannot read {self.path}: {to_native(exc)}")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            self.fail(f"{self.path} is not UTF-8 text; it does not look like a command line file")
+            raise self.error(f"{self.path} is not UTF-8 text; it does not look like a command line file")
         return ""  # not reached: fail() exits
 
     def _backup(self) -> str:
@@ -270,7 +274,7 @@ class BootCmdline:
             # Content only: FAT cannot hold Unix owners and modes, so copying them would fail there.
             shutil.copyfile(self.target, backup)
         except OSError as exc:
-            self.fail(f"cannot back up {self.path} to {backup}: {to_native(exc)}")
+            raise self.error(f"cannot back up {self.path} to {backup}: {to_native(exc)}")
         return backup
 
     def _write(self, text: str) -> None:
@@ -278,12 +282,15 @@ class BootCmdline:
             # mode None: a FAT boot partition refuses chmod; atomic_move keeps the file's attributes.
             replace_file(self.target, text.encode("utf-8"), mode=None, move=self.module.atomic_move)
         except OSError as exc:
-            self.fail(f"cannot write {self.path}: {to_native(exc)}")
+            raise self.error(f"cannot write {self.path}: {to_native(exc)}")
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    module.exit_json(**BootCmdline(module).run())
+    try:
+        module.exit_json(**BootCmdline(module).run())
+    except ModuleError as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
 
 
 if __name__ == "__main__":

@@ -31,17 +31,19 @@ requirements:
     asks C(kind version) first and refuses an older kind with a clear message (the catalog pins nothing older).
     Image loading is detected from the log lines of kind v0.6.0-v0.7.0 and of v0.8.0 and later alike.
   - PyYAML on the managed host, to read a O(config) file and kubeconfig files.
+extends_documentation_fragment:
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
-    description: Reports what would change without creating, deleting or loading anything.
     details:
+      - Reports what would change without creating, deleting or loading anything.
       - Check mode runs only read-only kind commands (C(get clusters), C(get nodes), C(get kubeconfig)).
       - Image loads into an existing cluster are reported as changes in check mode, because kind cannot say in
         advance whether a node already holds an image.
   diff_mode:
     support: full
-    description:
+    details:
       - Shows the cluster before and after (existence, nodes, fingerprint, the sha256 of the config, node image).
       - The config itself is never shown, in the diff or the result, because C(containerdConfigPatches) may hold
         registry credentials; its patch texts are also masked where Ansible echoes the module's arguments.
@@ -49,8 +51,8 @@ attributes:
         with C(changed=false) unless O(recreate=true).
   idempotent:
     support: partial
-    description: A second run with the same options changes nothing.
     details:
+      - A second run with the same options changes nothing.
       - Creating and deleting are idempotent. O(generate_name) makes a new cluster on every run, by design.
       - Loading an image archive always reports a change, because kind imports archives without comparing them.
 options:
@@ -263,6 +265,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
 from ansible_collections.pronk8s.platform.plugins.module_utils._kind import (
     MIN_KIND_VERSION,
     ConfigValidator,
@@ -290,23 +293,25 @@ except ImportError:
     HAS_YAML = False
     YAML_IMPORT_ERROR = traceback.format_exc()
 
-ARGUMENT_SPEC: dict[str, Any] = dict(
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    name=dict(type="str"),
-    generate_name=dict(type="str"),
-    config=dict(type="raw"),
-    image=dict(type="str"),
-    wait=dict(type="str"),
-    kubeconfig=dict(type="path"),
-    load_images=dict(type="list", elements="str", default=[]),
-    recreate=dict(type="bool", default=False),
-    kind=dict(type="str", default="kind"),
-    fingerprint_dir=dict(type="path", default="~/.cache/pronk8s/kind"),
-)
+def argument_spec() -> dict:
+    """The module's options (a new dict each call)."""
+    return dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str"),
+        generate_name=dict(type="str"),
+        config=dict(type="raw"),
+        image=dict(type="str"),
+        wait=dict(type="str"),
+        kubeconfig=dict(type="path"),
+        load_images=dict(type="list", elements="str", default=[]),
+        recreate=dict(type="bool", default=False),
+        kind=dict(type="str", default="kind"),
+        fingerprint_dir=dict(type="path", default="~/.cache/pronk8s/kind"),
+    )
 
 
 class KindCommandError(Exception):
-    """A kind command exited non-zero; carries what fail_json needs."""
+    """A kind command exited non-zero; carries the rc, output and argv to report."""
 
     def __init__(self, what: str, argv: list[str], rc: int, stdout: str, stderr: str) -> None:
         super().__init__(f"{what} failed (rc={rc}): {error_summary(stderr, stdout)}")
@@ -336,9 +341,9 @@ class KindCLI:
         out, _err = self.run("kind version", "version")
         version = parse_version(out)
         if version is None:
-            self.module.fail_json(msg=f"kind: cannot tell the version of {self.binary} from `kind version`: {out.strip()!r}")
+            raise ModuleError(msg=f"kind: cannot tell the version of {self.binary} from `kind version`: {out.strip()!r}")
         if version < MIN_KIND_VERSION:
-            self.module.fail_json(
+            raise ModuleError(
                 msg=f"kind: {self.binary} is kind v{'.'.join(map(str, version))}; this module needs kind "
                     f"v{'.'.join(map(str, MIN_KIND_VERSION))} or later (v1alpha4 configs, --kubeconfig, --config -)",
                 kind_version="v" + ".".join(map(str, version)))
@@ -379,11 +384,11 @@ class KindCluster:
         kind = self.params["kind"]
         if os.sep in kind:
             if not (os.path.isfile(kind) and os.access(kind, os.X_OK)):
-                self.module.fail_json(msg=f"kind: {kind} does not exist or is not executable")
+                raise ModuleError(msg=f"kind: {kind} does not exist or is not executable")
             return kind
         found = self.module.get_bin_path(kind)
         if not found:
-            self.module.fail_json(
+            raise ModuleError(
                 msg=f"kind: cannot find {kind!r} in PATH ({os.environ.get('PATH', '')}); install kind "
                     "(for example with the pronk8s.platform.kind role) or set the kind option to its path")
         return found
@@ -395,12 +400,12 @@ class KindCluster:
         if isinstance(config, str):
             if not os.path.isabs(config):
                 # A module's working directory is a temporary one: a relative path would mean nothing.
-                self.module.fail_json(msg=f"config: give the file as an absolute path on the managed host, got {config!r}")
+                raise ModuleError(msg=f"config: give the file as an absolute path on the managed host, got {config!r}")
             config = self._read_config_file(config)
         self._hide_config_secrets(config)
         errors = ConfigValidator().validate(config)
         if errors:
-            self.module.fail_json(msg="config: not a valid kind Cluster config: " + "; ".join(errors), errors=errors)
+            raise ModuleError(msg="config: not a valid kind Cluster config: " + "; ".join(errors), errors=errors)
         return config
 
     def _read_config_file(self, path: str) -> Any:
@@ -409,23 +414,23 @@ class KindCluster:
             with open(path, encoding="utf-8") as handle:
                 return yaml.safe_load(handle)
         except OSError as exc:
-            self.module.fail_json(msg=f"config: cannot read {path}: {exc.strerror}")
+            raise ModuleError(msg=f"config: cannot read {path}: {exc.strerror}")
         except yaml.YAMLError as exc:
-            self.module.fail_json(msg=f"config: {path} is not valid YAML: {exc}")
+            raise ModuleError(msg=f"config: {path} is not valid YAML: {exc}")
 
     def _require_yaml(self) -> None:
         if not HAS_YAML:
-            self.module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
+            raise ModuleError(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
 
     def _check_name_options(self) -> None:
         name, prefix = self.params["name"], self.params["generate_name"]
         if prefix is not None:
             if self.params["state"] == "absent":
-                self.module.fail_json(msg="generate_name: only with state=present (delete a cluster by its name)")
+                raise ModuleError(msg="generate_name: only with state=present (delete a cluster by its name)")
             if prefix and (err := name_error(prefix, "generate_name")):
-                self.module.fail_json(msg=err)
+                raise ModuleError(msg=err)
         elif name and (err := name_error(name)):
-            self.module.fail_json(msg=err)
+            raise ModuleError(msg=err)
 
     def _name(self, existing: list[str]) -> str:
         config_name = (self.config or {}).get("name")
@@ -433,10 +438,10 @@ class KindCluster:
         if prefix is not None:
             return random_name(prefix, set(existing))
         if name and config_name and name != config_name:
-            self.module.fail_json(msg=f"name: {name!r} differs from config.name {config_name!r}; set one of them")
+            raise ModuleError(msg=f"name: {name!r} differs from config.name {config_name!r}; set one of them")
         name = name or config_name or "kind"
         if err := name_error(name):
-            self.module.fail_json(msg=err)
+            raise ModuleError(msg=err)
         return name
 
     def _hide_config_secrets(self, config: Any) -> None:
@@ -486,7 +491,7 @@ class KindCluster:
         try:
             self.cli.run("kind create cluster", *argv, data=data)
         except KindCommandError as exc:
-            self.module.fail_json(msg=str(exc), cleanup=self._cleanup(name), **exc.details(), **self.result)
+            raise ModuleError(msg=str(exc), cleanup=self._cleanup(name), **exc.details(), **self.result)
         seen = self.observe(name)
         Record(name=name, fingerprint=fingerprint(self.config, self.image), ca_sha256=seen["ca_sha256"],
                config=self.config or {}, image=self.image).save(self.record_path(name))
@@ -500,7 +505,7 @@ class KindCluster:
         try:
             return normalize_wait(self.params["wait"])
         except ValueError as exc:
-            self.module.fail_json(msg=str(exc))
+            raise ModuleError(msg=str(exc))
 
     def _cleanup(self, name: str) -> dict[str, Any]:
         """Delete what a failed create left behind; report what was found and done."""
@@ -548,10 +553,10 @@ class KindCluster:
     def _check_load_images(self) -> None:
         for index, source in enumerate(self.params["load_images"]):
             if source.startswith("-"):
-                self.module.fail_json(msg=f"load_images[{index}]: {source!r} looks like a command-line flag; give an image "
+                raise ModuleError(msg=f"load_images[{index}]: {source!r} looks like a command-line flag; give an image "
                                           "name or the absolute path of an image archive (neither starts with '-')")
             if source.startswith(("./", "../", "~")) or source in (".", ".."):
-                self.module.fail_json(msg=f"load_images[{index}]: {source!r} looks like a relative path; give image "
+                raise ModuleError(msg=f"load_images[{index}]: {source!r} looks like a relative path; give image "
                                           "archives as absolute paths (image names never start with '.' or '~')")
 
     def load(self, name: str) -> list[dict[str, Any]]:
@@ -585,7 +590,7 @@ class KindCluster:
             else:
                 self.present(name, name in existing)
         except KindCommandError as exc:
-            self.module.fail_json(msg=str(exc), **exc.details(), **self.result)
+            raise ModuleError(msg=str(exc), **exc.details(), **self.result)
         self.module.exit_json(changed=self.changed, **self.result)
 
     def absent(self, name: str, exists: bool) -> None:
@@ -645,11 +650,14 @@ class KindCluster:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
+        argument_spec=argument_spec(),
         mutually_exclusive=[("name", "generate_name")],
         supports_check_mode=True,
     )
-    KindCluster(module).run()
+    try:
+        KindCluster(module).run()
+    except ModuleError as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
 
 
 if __name__ == "__main__":

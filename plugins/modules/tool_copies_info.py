@@ -153,14 +153,16 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._tool_copies impo
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
 _MARK = "__PRONK8S_PATH__="
 
-ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
-    user=dict(type="str"),
-    verified_path=dict(type="path", required=True),
-    search_path=dict(type="str"),
-    extra_dirs=dict(type="list", elements="path", default=[]),
-    shell_timeout=dict(type="int", default=20),
-)
+def argument_spec() -> dict:
+    """The module's options (a new dict each call)."""
+    return dict(
+        name=dict(type="str", required=True),
+        user=dict(type="str"),
+        verified_path=dict(type="path", required=True),
+        search_path=dict(type="str"),
+        extra_dirs=dict(type="list", elements="path", default=[]),
+        shell_timeout=dict(type="int", default=20),
+    )
 
 
 class ToolCopies:
@@ -268,7 +270,7 @@ class ToolCopies:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     module.exit_json(**ToolCopies(module).run())
 
 
