@@ -26,6 +26,7 @@ from typing import Iterator
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import is_sha256
+from ansible_collections.pronk8s.platform.plugins.module_utils._xdg import state_dir
 
 RECEIPT_FORMAT = 1
 ROOT_RECEIPT_DIR = "/var/lib/pronk8s/receipts"
@@ -63,8 +64,7 @@ def default_receipt_dir() -> str:
     """/var/lib/pronk8s/receipts for root, else the XDG state directory of the user."""
     if os.geteuid() == 0:
         return ROOT_RECEIPT_DIR
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return os.path.join(state, "pronk8s", "receipts")
+    return state_dir("receipts")
 
 
 def receipt_path(receipt_dir: str, dest: str) -> str:
