@@ -6,6 +6,7 @@ Used by the unit tests of the OpenPGP parser and by the Docker repository integr
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 from dataclasses import dataclass
@@ -28,7 +29,18 @@ class TestKey:
         return self.gpg("--clearsign", "--local-user", self.fingerprint, data=text)
 
 
+# gpg starts a gpg-agent per home that outlives the test run: stop each one when the tests end.
+_HOMES: set[Path] = set()
+
+
+@atexit.register
+def _stop_agents() -> None:
+    for home in _HOMES:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True)
+
+
 def run_gpg(home: Path, *argv: str, data: bytes | None = None) -> bytes:
+    _HOMES.add(home)
     env = {**os.environ, "GNUPGHOME": str(home), "LC_ALL": "C"}
     return subprocess.run(["gpg", "--batch", "--no-tty", "--quiet", *argv], input=data, env=env,
                           check=True, capture_output=True).stdout
