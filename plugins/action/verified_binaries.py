@@ -15,6 +15,10 @@ The steps are the verified_binary action's own methods; only the batching is her
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
 from ansible.errors import AnsibleActionFail
 from ansible_collections.pronk8s.platform.plugins.action.verified_binary import ActionModule as SingleAction
 from ansible_collections.pronk8s.platform.plugins.action.verified_binary import pushed_args
@@ -33,8 +37,10 @@ class ActionModule(SingleAction):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(SingleAction, self).run(tmp, task_vars)  # ActionBase.run: the batch has its own flow
+        self._profile: dict[str, float] = {}
         try:
             result.update(self._batch(dict(self._task.args), task_vars))
+            result["profile"] = {k: round(v, 3) for k, v in self._profile.items()}
         finally:
             # The pushed artifacts, and the module files when the connection does not pipeline.
             if self._connection._shell.tmpdir:
@@ -49,15 +55,26 @@ class ActionModule(SingleAction):
         pushed = [self._use_controller({**item, **batch}, task_vars) for item in items]
         host = task_vars.get("inventory_hostname", "the host")
         resolved, origins = [], []
-        for item, push in zip(items, pushed):
-            origin, ready = self._resolve_item(item, push, host)
-            origins.append(origin)
-            resolved.append(ready)
-        probe = self._probe({**args, "artifacts": resolved}, task_vars, module=MODULE)
+        with self._phase("resolve"):
+            for item, push in zip(items, pushed):
+                origin, ready = self._resolve_item(item, push, host)
+                origins.append(origin)
+                resolved.append(ready)
+        with self._phase("probe"):
+            probe = self._probe({**args, "artifacts": resolved}, task_vars, module=MODULE)
         needed = [i for i, r in enumerate(probe.get("results") or []) if r.get("artifact_needed")]
         if probe.get("failed") or not needed or self._task.check_mode:
             return probe
         return self._apply(args, resolved, origins, pushed, needed, probe["results"], task_vars)
+
+    @contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        """Wall time per phase, returned as `profile` (where a slow run spends its time)."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self._profile[name] = self._profile.get(name, 0.0) + time.monotonic() - start
 
     def _resolve_item(self, item: dict, push: bool, host: str) -> tuple[str | None, dict]:
         if not push:
@@ -79,23 +96,27 @@ class ActionModule(SingleAction):
             item = resolved[i]
             if pushed[i]:
                 try:
-                    local = self._local_artifact(item, origins[i], self._controller_src(item))
+                    with self._phase("fetch"):
+                        local = self._local_artifact(item, origins[i], self._controller_src(item))
                 except (AnsibleActionFail, DownloadError, OSError) as exc:
                     failures[i] = str(exc)  # this artifact only: the others still install
                     continue
-                tmpdir = tmpdir or self._connection._shell.tmpdir or self._make_tmp_path()
-                remote = self._connection._shell.join_path(tmpdir, f"artifact-{i}")
-                self._transfer_file(local, remote)
+                with self._phase("push"):
+                    tmpdir = tmpdir or self._connection._shell.tmpdir or self._make_tmp_path()
+                    remote = self._connection._shell.join_path(tmpdir, f"artifact-{i}")
+                    self._transfer_file(local, remote)
                 remotes.append(remote)
                 item = pushed_args(item, remote, origins[i])
             send.append(item)
             index_of.append(i)
         if remotes:
-            self._fixup_perms2((tmpdir, *remotes))  # one permission fix-up for all the pushed artifacts
+            with self._phase("push"):
+                self._fixup_perms2((tmpdir, *remotes))  # one permission fix-up for all the pushed artifacts
         applied = {}
         if send:
-            applied = self._execute_module(module_name=MODULE, module_args={**args, "artifacts": send},
-                                           task_vars=task_vars)
+            with self._phase("install"):
+                applied = self._execute_module(module_name=MODULE, module_args={**args, "artifacts": send},
+                                               task_vars=task_vars)
             if "results" not in applied:  # the module could not run at all (bad input, no python)
                 return applied
         for i, one in zip(index_of, applied.get("results", [])):

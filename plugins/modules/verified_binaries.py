@@ -207,6 +207,13 @@ results:
   type: list
   elements: dict
   sample: [{dest: /usr/local/bin/kubectl, name: kubectl, outcome: installed, changed: true, distributed_from: controller}]
+profile:
+  description:
+    - Seconds the action plugin spent in each phase on the controller - C(resolve) (checksum files), C(probe),
+      C(fetch) (controller cache or src hashing), C(push) (copies to the host) and C(install); phases not run are absent.
+  returned: always
+  type: dict
+  sample: {resolve: 0.0, probe: 0.41, fetch: 0.9, push: 0.35, install: 0.8}
 failed_items:
   description: Names of the items that failed (their dest and receipt were left as they were).
   returned: always
