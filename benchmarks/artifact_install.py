@@ -1,9 +1,10 @@
 """Benchmark: installing kubectl, helm and kind on N sshd containers from the local mirror.
 
 Compares, in the same run and on identical fresh fleets, the collection's batch path (the tools role, as the
-node play uses it: controller distribution, receipts) with a plain playbook doing the same job with
+node play uses it: hosts pull from the mirror, receipts) with a plain playbook doing the same job with
 ansible.builtin.get_url (checksum) + unarchive (and, with --with-roles, the kubectl, helm and kind roles one by
-one). Prints cold and warm (no-op) wall time, the ratios, controller CPU, the load average when each run started,
+one; with --with-push, the controller pushing instead of the hosts pulling from the mirror). Prints cold and warm
+(no-op) wall time, the ratios, controller CPU, the load average when each run started,
 the bytes the mirror served, the batch task's per-phase profile and the controller's peak RSS; then SHA-256
 speed against `sha256sum` on the same 100 MB file, and the hashing's peak memory.
 
@@ -165,8 +166,9 @@ def main() -> None:
     parser.add_argument("--forks", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2, help="warm runs; the fastest counts")
     parser.add_argument("--with-roles", action="store_true", help="also time the kubectl, helm and kind roles one by one")
-    parser.add_argument("--with-host-pull", action="store_true",
-                        help="also time the tools role with each host downloading from the mirror (distribute=host)")
+    parser.add_argument("--with-push", action="store_true",
+                        help="also time the tools role with the controller pushing (distribute=controller) instead of "
+                             "the hosts pulling from the mirror (the default for a mirror)")
     args = parser.parse_args()
     bed = load_testbed()
     tmp = Path(tempfile.mkdtemp(prefix="pronk8s-bench-"))
@@ -179,8 +181,8 @@ def main() -> None:
         variants = [("collection", collection_playbook(tmp, mirror, art)), ("get_url", get_url_playbook(tmp, art))]
         if args.with_roles:
             variants.append(("roles", collection_playbook(tmp, mirror, art, batch=False)))
-        if args.with_host_pull:  # LAN mirror: each host downloads from the mirror instead of the controller pushing
-            variants.append(("host_pull", collection_playbook(tmp, mirror, art, distribute="host")))
+        if args.with_push:  # the mirror's artifacts fetched once by the controller and pushed (upstream's default)
+            variants.append(("push", collection_playbook(tmp, mirror, art, distribute="controller")))
         for label, playbook in variants:
             fleet = Fleet(bed, tmp)
             try:
@@ -214,15 +216,17 @@ def main() -> None:
     rows = [("pronk8s.platform tools", c), ("get_url + unarchive", g)]
     if "roles" in results:
         rows.append(("roles one by one", results["roles"]))
-    if "host_pull" in results:
-        rows.append(("tools, hosts pull", results["host_pull"]))
+    if "push" in results:
+        rows.append(("tools, controller push", results["push"]))
     for label, r in rows:
         print(f"{label:24}{r['cold_s']:8.2f}{r['warm_s']:8.2f}{r['cold_cpu_s']:11.2f}{r['warm_cpu_s']:11.2f}"
               f"{r['cold_load1']:9.2f}/{r['warm_load1']:<8.2f}{r['mirror_bytes']:21,}{r['mirror_bytes_warm']:11,}")
     print(f"ratios (tools / get_url): cold {results['cold_ratio']} (goal <= 1.0), warm {results['warm_ratio']} "
           f"(goal <= 0.35)")
-    print("collection cold run, batch task phases summed over hosts (s): "
-          + ", ".join(f"{k} {v}" for k, v in c["cold_phases_host_s"].items()))
+    for label, r in rows:
+        if r.get("cold_phases_host_s"):
+            print(f"{label} cold run, batch task phases summed over hosts (s): "
+                  + ", ".join(f"{k} {v}" for k, v in r["cold_phases_host_s"].items()))
     print(f"controller peak RSS of one process: {results['controller_peak_rss_mb']} MB "
           f"(largest artifact {max(art_sizes.values()):,} bytes)")
     print(f"sha256 of {h['file_mb']} MB: sha256_file {h['sha256_file_s']:.3f} s, sha256sum {h['sha256sum_s']:.3f} s, "

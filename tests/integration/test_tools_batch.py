@@ -71,6 +71,8 @@ def play(tmp: Path, mirror, tools_var: str = "tools_list", **variables) -> Path:
     base = {"kubectl_version": VERSION, "helm_version": VERSION, "kind_version": VERSION,
             "pronk8s_artifact_extra_pins": PINS, "pronk8s_artifact_source": "mirror",
             "pronk8s_artifact_mirror_url": mirror.url, "tools_local_facts": False,
+            # The controller pushes (auto would let the hosts pull from the mirror: test_auto_lets_hosts_pull...).
+            "tools_distribute": "controller",
             # The arch is given, so no fact gathering adds a module run to the counts (the node play gathers once).
             "kubectl_arch": "amd64", "helm_arch": "amd64", "kind_arch": "amd64"}
     path.write_text(json.dumps([{"name": "tools", "hosts": "all", "gather_facts": False, "vars": {**base, **variables},
@@ -197,3 +199,15 @@ def test_check_mode_changes_nothing(fleet, mirror, module_ansible, tmp_path):
     assert result["changed"] and {r["outcome"] for r in result["results"]} == {"installed"}
     for host in fleet.hosts:
         assert host.exec("test", "-e", "/usr/local/bin/kubectl", check=False).returncode == 1
+
+
+def test_auto_lets_hosts_pull_from_a_mirror(fleet, mirror, module_ansible, tmp_path):
+    clean(fleet)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    mirror.reset_stats()
+    run = verbose(module_ansible, play(tmp_path, mirror, tools_distribute="auto"), fleet, env, "--forks", "2")
+    assert run.rc == 0, run.stdout[-4000:]
+    for address, count in round_trips(run.stdout, fleet).items():
+        assert count == Counter(module=2), (address, count)  # probe, install (downloading there): no push
+    assert sorted(mirror.stats()["requests"].values()) == [2, 2, 2], "each host fetched each artifact once"
+    assert not (tmp_path / "cache").exists(), "nothing went through the controller"
