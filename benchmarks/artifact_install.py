@@ -1,9 +1,12 @@
 """Benchmark: installing kubectl, helm and kind on N sshd containers from the local mirror.
 
-Compares, in the same run and on identical fresh fleets, the collection's roles (controller distribution,
-receipts) with a plain playbook doing the same job with ansible.builtin.get_url (checksum) + unarchive.
-Prints cold and warm (no-op) wall time and the bytes the mirror served; then SHA-256 speed against
-`sha256sum` on the same 100 MB file, and the hashing's peak memory.
+Compares, in the same run and on identical fresh fleets, the collection's batch path (the tools role, as the
+node play uses it: hosts pull from the mirror, receipts) with a plain playbook doing the same job with
+ansible.builtin.get_url (checksum) + unarchive (and, with --with-roles, the kubectl, helm and kind roles one by
+one; with --with-push, the controller pushing instead of the hosts pulling from the mirror). Prints cold and warm
+(no-op) wall time, the ratios, controller CPU, the load average when each run started,
+the bytes the mirror served, the batch task's per-phase profile and the controller's peak RSS; then SHA-256
+speed against `sha256sum` on the same 100 MB file, and the hashing's peak memory.
 
     source tests/testbed/env.sh && python benchmarks/artifact_install.py [--hosts 8] [--forks 8]
 
@@ -18,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -59,16 +63,21 @@ def artifacts(mirror: MirrorServer) -> dict:
     }
 
 
-def collection_playbook(tmp: Path, mirror: MirrorServer, art: dict) -> Path:
+def collection_playbook(tmp: Path, mirror: MirrorServer, art: dict, batch: bool = True,
+                        distribute: str = "auto") -> Path:
+    """The batch path (the tools role, as the node play uses it), or the three roles one after another."""
     play = {"name": "tools (pronk8s.platform)", "hosts": "all", "gather_facts": False,
             "vars": {"pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url,
                      "kubectl_version": "1.35.2", "helm_version": "4.1.4", "kind_version": KIND_VERSION,
                      "pronk8s_artifact_extra_pins": {"helm": {"4.1.4": {"amd64": art["sha"]["helm"]}},
                                                      "kind": {KIND_VERSION: {"amd64": art["sha"]["kind"]}}},
                      # The catalog pins upstream's helm 4.1.4 archive; the repacked one replaces it, loudly.
-                     "pronk8s_artifact_unsafe_override_shipped_pins": True},
+                     "pronk8s_artifact_unsafe_override_shipped_pins": True,
+                     "pronk8s_artifact_distribute": distribute},
             "roles": ["pronk8s.platform.kubectl", "pronk8s.platform.helm", "pronk8s.platform.kind"]}
-    path = tmp / "collection.yml"
+    if batch:
+        play["roles"] = ["pronk8s.platform.tools"]
+    path = tmp / f"collection-{'batch' if batch else 'roles'}-{distribute}.yml"
     path.write_text(json.dumps([play]))
     return path
 
@@ -96,13 +105,22 @@ def get_url_playbook(tmp: Path, art: dict) -> Path:
     return path
 
 
-def timed(ansible: Ansible, playbook: Path, inventory: Path, forks: int, env: dict) -> float:
+def timed(ansible: Ansible, playbook: Path, inventory: Path, forks: int, env: dict) -> dict:
+    """Wall time, controller CPU (ansible-playbook and its forks), the batch task's phases, the load average."""
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     res = ansible.playbook(playbook, inventory, "--forks", str(forks), env=env)
     elapsed = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.rc != 0:
         raise SystemExit(f"{playbook.name} failed:\n{res.stdout[-4000:]}\n{res.stderr[-2000:]}")
-    return elapsed
+    phases: dict = {}
+    for entry in res.results:
+        for phase, seconds in (entry["result"].get("profile") or {}).items():
+            phases[phase] = phases.get(phase, 0.0) + seconds
+    return {"wall_s": elapsed, "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+            "load1": load, "phases_host_s": {k: round(v, 2) for k, v in phases.items()}}
 
 
 # VmHWM (peak resident set) of a fresh process: ru_maxrss would carry the parent's peak across fork+exec.
@@ -146,6 +164,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--forks", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=2, help="warm runs; the fastest counts")
+    parser.add_argument("--with-roles", action="store_true", help="also time the kubectl, helm and kind roles one by one")
+    parser.add_argument("--with-push", action="store_true",
+                        help="also time the tools role with the controller pushing (distribute=controller) instead of "
+                             "the hosts pulling from the mirror (the default for a mirror)")
     args = parser.parse_args()
     bed = load_testbed()
     tmp = Path(tempfile.mkdtemp(prefix="pronk8s-bench-"))
@@ -154,7 +177,13 @@ def main() -> None:
     with MirrorServer(tmp / "mirror", bind=bed.gateway) as mirror:
         art = artifacts(mirror)
         results["artifact_bytes"] = sum(art["sizes"].values())
-        for label, playbook in (("collection", collection_playbook(tmp, mirror, art)), ("get_url", get_url_playbook(tmp, art))):
+        art_sizes = art["sizes"]
+        variants = [("collection", collection_playbook(tmp, mirror, art)), ("get_url", get_url_playbook(tmp, art))]
+        if args.with_roles:
+            variants.append(("roles", collection_playbook(tmp, mirror, art, batch=False)))
+        if args.with_push:  # the mirror's artifacts fetched once by the controller and pushed (upstream's default)
+            variants.append(("push", collection_playbook(tmp, mirror, art, distribute="controller")))
+        for label, playbook in variants:
             fleet = Fleet(bed, tmp)
             try:
                 fleet.start("sshd", args.hosts, prefix=f"bench-{label.replace('_', '')}")
@@ -163,11 +192,18 @@ def main() -> None:
                 mirror.reset_stats()
                 cold = timed(ansible, playbook, inventory, args.forks, env)
                 served_cold = mirror.stats()["total_bytes"]
-                warm = min(timed(ansible, playbook, inventory, args.forks, env) for _run in range(2))
-                results[label] = {"cold_s": round(cold, 2), "warm_s": round(warm, 2), "mirror_bytes": served_cold,
+                warm = min((timed(ansible, playbook, inventory, args.forks, env) for _run in range(args.repeat)),
+                           key=lambda r: r["wall_s"])
+                results[label] = {"cold_s": round(cold["wall_s"], 2), "warm_s": round(warm["wall_s"], 2),
+                                  "cold_cpu_s": round(cold["cpu_s"], 2), "warm_cpu_s": round(warm["cpu_s"], 2),
+                                  "cold_load1": cold["load1"], "warm_load1": warm["load1"],
+                                  "cold_phases_host_s": cold["phases_host_s"], "mirror_bytes": served_cold,
                                   "mirror_bytes_warm": mirror.stats()["total_bytes"] - served_cold}
             finally:
                 fleet.cleanup()
+    # Peak RSS of any single controller process (ansible-playbook or a fork) over the whole benchmark.
+    results["controller_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    results["cold_ratio"] = round(results["collection"]["cold_s"] / results["get_url"]["cold_s"], 2)
     results["warm_ratio"] = round(results["collection"]["warm_s"] / results["get_url"]["warm_s"], 2)
     results["hashing"] = hashing()
     out = ROOT / "benchmarks" / "results"
@@ -175,10 +211,24 @@ def main() -> None:
     (out / "artifact_install.json").write_text(json.dumps(results, indent=2))
     c, g, h = results["collection"], results["get_url"], results["hashing"]
     print(f"{args.hosts} hosts, forks {args.forks}; one copy of the three artifacts = {results['artifact_bytes']:,} bytes")
-    print(f"{'':22}{'cold s':>9}{'warm s':>9}{'mirror bytes (cold)':>22}{'warm bytes':>12}")
-    for label, r in (("pronk8s.platform roles", c), ("get_url + unarchive", g)):
-        print(f"{label:22}{r['cold_s']:9.2f}{r['warm_s']:9.2f}{r['mirror_bytes']:22,}{r['mirror_bytes_warm']:12,}")
-    print(f"warm ratio (roles / get_url): {results['warm_ratio']} (goal <= 0.6)")
+    print(f"{'':24}{'cold s':>8}{'warm s':>8}{'cold CPU s':>11}{'warm CPU s':>11}{'load (cold/warm)':>18}"
+          f"{'mirror bytes (cold)':>21}{'warm bytes':>11}")
+    rows = [("pronk8s.platform tools", c), ("get_url + unarchive", g)]
+    if "roles" in results:
+        rows.append(("roles one by one", results["roles"]))
+    if "push" in results:
+        rows.append(("tools, controller push", results["push"]))
+    for label, r in rows:
+        print(f"{label:24}{r['cold_s']:8.2f}{r['warm_s']:8.2f}{r['cold_cpu_s']:11.2f}{r['warm_cpu_s']:11.2f}"
+              f"{r['cold_load1']:9.2f}/{r['warm_load1']:<8.2f}{r['mirror_bytes']:21,}{r['mirror_bytes_warm']:11,}")
+    print(f"ratios (tools / get_url): cold {results['cold_ratio']} (goal <= 1.0), warm {results['warm_ratio']} "
+          f"(goal <= 0.35)")
+    for label, r in rows:
+        if r.get("cold_phases_host_s"):
+            print(f"{label} cold run, batch task phases summed over hosts (s): "
+                  + ", ".join(f"{k} {v}" for k, v in r["cold_phases_host_s"].items()))
+    print(f"controller peak RSS of one process: {results['controller_peak_rss_mb']} MB "
+          f"(largest artifact {max(art_sizes.values()):,} bytes)")
     print(f"sha256 of {h['file_mb']} MB: sha256_file {h['sha256_file_s']:.3f} s, sha256sum {h['sha256sum_s']:.3f} s, "
           f"speed ratio {h['speed_ratio']:.2f} (goal >= 0.9)")
     print(f"memory while hashing {h['file_mb']} MB: peak RSS {h['rss_before_mb']:.1f} MB before, {h['rss_after_mb']:.1f} MB after")

@@ -45,6 +45,13 @@ def default_cache_dir() -> str:
     return os.path.join(base, "pronk8s", "artifacts")
 
 
+def pushed_args(args: dict, remote: str, origin: str) -> dict:
+    """The module's arguments once the artifact is on the host: installed from there, origin recorded (redacted)."""
+    module_args = {k: v for k, v in args.items() if k not in ("url", "src")}
+    module_args.update(src=remote, remote_src=True, origin=redact_url(origin))
+    return module_args
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = True
 
@@ -77,29 +84,37 @@ class ActionModule(ActionBase):
         return mode == "auto" and len(task_vars.get("ansible_play_hosts_all") or []) > 1
 
     def _distribute(self, args: dict, controller_src: bool, task_vars: dict) -> dict:
+        origin, args = self._resolved(args)
+        probe = self._probe(args, task_vars)
+        if probe.get("failed") or not probe.get("artifact_needed") or self._task.check_mode:
+            return probe
+        local = self._local_artifact(args, origin, controller_src)
+        return self._push_and_install(args, local, origin, task_vars)
+
+    def _resolved(self, args: dict) -> tuple[str, dict]:
+        """(origin, args pinned to the digest): the checksum file, when there is one, is read on the controller."""
         opts = DownloadOptions.from_params(args)
         origin = args.get("url") or self._find_src(args["src"])
         spec = parse_spec(str(args.get("checksum", "")))
         digest = resolve_checksum(spec, origin, lambda url: fetch_text(url, opts))
-        args = {**args, "checksum": f"sha256:{digest}"}
+        return origin, {**args, "checksum": f"sha256:{digest}"}
 
-        probe = self._probe(args, task_vars)
-        if probe.get("failed") or not probe.get("artifact_needed") or self._task.check_mode:
-            return probe
+    def _local_artifact(self, args: dict, origin: str, controller_src: bool) -> str:
+        """The verified artifact on the controller: the controller src (hashed now) or the cache entry."""
+        digest = args["checksum"].split(":", 1)[1]
+        if not controller_src:
+            return self._cached(origin, digest, DownloadOptions.from_params(args), args.get("cache_dir"))
+        actual = sha256_file(origin)
+        if actual != digest:
+            raise AnsibleActionFail(
+                f"sha256 mismatch for controller file {origin}: expected {digest}, got {actual} "
+                f"({os.path.getsize(origin)} bytes); nothing was copied to the host")
+        return origin
 
-        local = origin if controller_src else self._cached(origin, digest, opts)
-        if controller_src:
-            actual = sha256_file(local)
-            if actual != digest:
-                raise AnsibleActionFail(
-                    f"sha256 mismatch for controller file {local}: expected {digest}, got {actual} "
-                    f"({os.path.getsize(local)} bytes); nothing was copied to the host")
-        return self._push_and_install(args, local, origin, task_vars)
-
-    def _probe(self, args: dict, task_vars: dict) -> dict:
+    def _probe(self, args: dict, task_vars: dict, module: str = MODULE) -> dict:
         """The module in check mode: local state only, no network, no transfer."""
         with self._forced_check_mode():
-            return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+            return self._execute_module(module_name=module, module_args=args, task_vars=task_vars)
 
     @contextmanager
     def _forced_check_mode(self) -> Iterator[None]:
@@ -117,8 +132,7 @@ class ActionModule(ActionBase):
         try:
             self._transfer_file(local, remote)
             self._fixup_perms2((tmpdir, remote))
-            module_args = {k: v for k, v in args.items() if k not in ("url", "src")}
-            module_args.update(src=remote, remote_src=True, origin=redact_url(origin))
+            module_args = pushed_args(args, remote, origin)
             result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         finally:
             self._remove_tmp_path(tmpdir)
@@ -133,9 +147,9 @@ class ActionModule(ActionBase):
         except Exception as exc:  # AnsibleError and friends: say which file was not found
             raise AnsibleActionFail(f"src {src} was not found on the controller: {exc}") from exc
 
-    def _cached(self, url: str, digest: str, opts: DownloadOptions) -> str:
+    def _cached(self, url: str, digest: str, opts: DownloadOptions, cache_dir: str | None = None) -> str:
         """Path of the verified artifact in the controller cache, downloading it at most once."""
-        cache_dir = self._task.args.get("cache_dir") or default_cache_dir()
+        cache_dir = cache_dir or self._task.args.get("cache_dir") or default_cache_dir()
         entry = os.path.join(cache_dir, digest[:2], digest)
         final = os.path.join(entry, os.path.basename(urlsplit(url).path) or "artifact")
         os.makedirs(entry, mode=0o755, exist_ok=True)

@@ -1,0 +1,98 @@
+"""The batch module: each item goes through the one install engine, independently, with one summary."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.pronk8s.platform.plugins.modules import verified_binaries
+from mirror import MirrorServer
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+A = b"#!/bin/sh\necho 'a v1'\n"
+B = b"#!/bin/sh\necho 'b v1'\n"
+RESULTS: list[dict] = []
+
+
+@pytest.fixture(autouse=True)
+def capture(monkeypatch):
+    def exit_json(self, **kwargs):
+        RESULTS.append(kwargs)
+        raise SystemExit(0)
+
+    def fail_json(self, **kwargs):
+        RESULTS.append({**kwargs, "failed": True})
+        raise SystemExit(1)
+
+    monkeypatch.setattr(verified_binaries.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(verified_binaries.AnsibleModule, "fail_json", fail_json)
+
+
+@pytest.fixture
+def server(tmp_path):
+    with MirrorServer(tmp_path / "mirror") as m:
+        yield m
+
+
+def run(artifacts: list[dict], check: bool = False) -> dict:
+    with patch_module_args({"artifacts": artifacts, "_ansible_check_mode": check, "_ansible_diff": True}):
+        with pytest.raises(SystemExit):
+            verified_binaries.main()
+    return RESULTS.pop()
+
+
+def items(tmp_path, server, b_digest: str | None = None) -> list[dict]:
+    receipts = str(tmp_path / "receipts")
+    return [
+        {"name": "a", "url": server.publish("a", A), "checksum": sha(A), "dest": str(tmp_path / "bin" / "a"),
+         "receipt_dir": receipts, "retries": 0, "validate": "%s", "validate_contains": "v1"},
+        {"name": "b", "url": server.publish("b", B), "checksum": b_digest or sha(B), "dest": str(tmp_path / "bin" / "b"),
+         "receipt_dir": receipts, "retries": 0},
+    ]
+
+
+def test_probe_install_and_warm_run(tmp_path, server):
+    batch = items(tmp_path, server)
+    probe = run(batch, check=True)
+    assert probe["changed"] and [r["artifact_needed"] for r in probe["results"]] == [True, True]
+    assert not (tmp_path / "bin" / "a").exists()
+    assert [d["before_header"] for d in probe["diff"]] == [batch[0]["dest"], batch[1]["dest"]]
+
+    cold = run(batch)
+    assert [r["outcome"] for r in cold["results"]] == ["installed", "installed"] and cold["failed_items"] == []
+    assert (tmp_path / "bin" / "a").read_bytes() == A and (tmp_path / "bin" / "b").read_bytes() == B
+
+    warm = run(batch, check=True)
+    assert not warm["changed"] and not any(r["artifact_needed"] for r in warm["results"])
+
+
+def test_a_failed_item_leaves_its_dest_and_says_which(tmp_path, server):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "b").write_bytes(b"old b\n")
+    result = run(items(tmp_path, server, b_digest=sha(b"something else")))
+    assert result["failed"] and result["failed_items"] == ["b"]
+    assert result["msg"].startswith("1 of 2 artifacts failed (b: sha256 mismatch")
+    assert (tmp_path / "bin" / "b").read_bytes() == b"old b\n"
+    assert sorted(os.listdir(tmp_path / "bin")) == ["a", "b"], "no temporary file is left behind"
+    assert (tmp_path / "bin" / "a").read_bytes() == A, "the other items are still installed"
+
+
+def test_the_same_dest_twice_is_refused_before_anything_changes(tmp_path, server):
+    batch = items(tmp_path, server)
+    batch[1]["dest"] = batch[0]["dest"]
+    result = run(batch)
+    assert result["failed"] and "same dest" in result["msg"]
+    assert not (tmp_path / "bin").exists()
+
+
+def test_item_rules_are_the_single_modules(tmp_path, server):
+    batch = items(tmp_path, server)
+    batch[0]["src"] = "/nowhere"
+    result = run(batch)
+    assert result["failed"] and "mutually exclusive" in result["msg"]
