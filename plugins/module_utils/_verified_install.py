@@ -36,6 +36,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     redact_url,
     url_secrets,
 )
+from ansible_collections.pronk8s.platform.plugins.module_utils._download_spec import download_argument_spec
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import HashingWriter, sha256_if_file
 
 TEMP_PREFIX = ".pronk8s-"
@@ -59,19 +60,7 @@ def argument_spec() -> dict:
         group=dict(type="str"),
         validate=dict(type="str"),
         validate_contains=dict(type="str"),
-        timeout=dict(type="int", default=60),
-        deadline=dict(type="float", default=3600),
-        retries=dict(type="int", default=3),
-        retry_delay=dict(type="float", default=2.0),
-        validate_certs=dict(type="bool", default=True),
-        use_proxy=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        client_cert=dict(type="path"),
-        client_key=dict(type="path", no_log=False),
-        headers=dict(type="dict", no_log=True),
-        url_username=dict(type="str", aliases=["username"]),
-        url_password=dict(type="str", aliases=["password"], no_log=True),
-        force_basic_auth=dict(type="bool", default=False),
+        **download_argument_spec(),
         receipt_dir=dict(type="path"),
         provenance=dict(type="dict", options=dict(
             arch=dict(type="str"), pin_origin=dict(type="str"), verification_level=dict(type="str"))),

@@ -28,19 +28,23 @@ author:
   - pronk8s developers (@pronk8s)
 requirements:
   - Python 3.10 or later on the managed host.
+extends_documentation_fragment:
+  - pronk8s.platform.attributes
+  - pronk8s.platform.download
 attributes:
   check_mode:
     support: full
-    description: Needs no network; reports what would change from local state, the receipt and the pin.
+    details: Needs no network; reports what would change from local state, the receipt and the pin.
   diff_mode:
     support: full
-    description: Shows the version and SHA-256 of O(dest) before and after.
+    details: Shows the version and SHA-256 of O(dest) before and after.
   idempotent:
     support: full
-    description: A second run with the same pin changes nothing and downloads nothing.
+    details: A second run with the same pin changes nothing and downloads nothing.
   action:
     support: full
-    description: An action plugin distributes artifacts from the controller when asked.
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    details: An action plugin distributes artifacts from the controller when asked.
 options:
   dest:
     description:
@@ -125,70 +129,6 @@ options:
       - Matched as a whole token - V(v1.34.1) is not found in C(v1.34.11), C(v1.34.1.2) or C(v1.34.1-rc.1),
         but is in C(v1.34.1), C(v1.34.1+g0a1b2c) or C(v1.34.1,). V(1.34.1) is also found in C(v1.34.1).
     type: str
-  timeout:
-    description:
-      - Seconds to wait for the server to answer or send more data.
-    type: int
-    default: 60
-  deadline:
-    description:
-      - Seconds the whole download may take, retries and checksum file included; a server that keeps
-        the connection alive by sending a byte now and then is cut off when it is reached.
-      - V(0) means no deadline.
-    type: float
-    default: 3600
-  retries:
-    description:
-      - Extra attempts after a transient failure (connection error, timeout, HTTP 5xx or 429), with
-        exponential backoff starting at O(retry_delay). Client errors such as 404 are not retried.
-    type: int
-    default: 3
-  retry_delay:
-    description:
-      - Seconds before the first retry; doubled for each further retry.
-    type: float
-    default: 2.0
-  validate_certs:
-    description:
-      - Whether to verify the server's TLS certificate.
-    type: bool
-    default: true
-  use_proxy:
-    description:
-      - Whether to use the proxies from the environment (C(https_proxy), C(http_proxy), C(no_proxy)).
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM file of CA certificates to trust instead of the system's.
-    type: path
-  client_cert:
-    description:
-      - PEM client certificate for TLS client authentication.
-    type: path
-  client_key:
-    description:
-      - PEM private key for O(client_cert).
-    type: path
-  headers:
-    description:
-      - Extra HTTP headers, for example an authorization token for a private mirror.
-    type: dict
-  url_username:
-    description:
-      - Username for HTTP basic authentication.
-    type: str
-    aliases: [username]
-  url_password:
-    description:
-      - Password for HTTP basic authentication.
-    type: str
-    aliases: [password]
-  force_basic_auth:
-    description:
-      - Send the basic authentication header on the first request instead of waiting for a 401.
-    type: bool
-    default: false
   receipt_dir:
     description:
       - Directory of the receipts. Defaults to C(/var/lib/pronk8s/receipts) for root, and to
