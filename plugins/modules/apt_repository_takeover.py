@@ -29,7 +29,7 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
@@ -41,7 +41,7 @@ attributes:
     platforms: debian
   idempotent:
     support: full
-    description: Once converged, a second run changes nothing.
+    details: Once converged, a second run changes nothing.
 options:
   repository:
     description:

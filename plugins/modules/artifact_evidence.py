@@ -24,7 +24,7 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
@@ -35,6 +35,9 @@ attributes:
     platforms: posix
     support: full
     details: Runs on the controller whatever the play's hosts.
+  idempotent:
+    support: full
+    details: A second run with the same evidence stores nothing new.
 requirements:
   - Python package C(sigstore) on the controller for Sigstore evidence; C(gpgv) for OpenPGP evidence.
 options:

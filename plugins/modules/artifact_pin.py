@@ -27,7 +27,7 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
@@ -38,6 +38,9 @@ attributes:
     platforms: posix
     support: full
     details: Runs on the controller whatever the play's hosts.
+  idempotent:
+    support: full
+    details: Pinning versions that are already pinned with the same sums writes nothing.
 requirements:
   - Python package C(sigstore) on the controller for Sigstore signatures (kubectl).
   - C(gpgv) on the controller for OpenPGP signatures (helm).

@@ -23,16 +23,22 @@ description:
   - The playbook C(pronk8s.platform.audit) runs it; use that.
 author:
   - pronk8s developers (@pronk8s)
+extends_documentation_fragment:
+  - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
 attributes:
   check_mode:
     support: full
-    description: Builds the report and returns it, writes no file.
+    details: Builds the report and returns it, writes no file.
   diff_mode:
     support: none
-    description: The reports carry the audit time; a diff would only show that.
+    details: The reports carry the audit time; a diff would only show that.
   action:
     support: full
-    description: Runs on the controller only.
+    details: Runs on the controller only.
+  idempotent:
+    support: none
+    details: Every report carries the time of the audit.
 options:
   hosts:
     description: Inventory names of the hosts audited (unreachable ones included).

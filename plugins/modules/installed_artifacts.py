@@ -25,16 +25,18 @@ author:
   - pronk8s developers (@pronk8s)
 requirements:
   - Python 3.10 or later on the managed host.
+extends_documentation_fragment:
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads only, so check mode runs it in full.
+    details: Reads only, so check mode runs it in full.
   diff_mode:
     support: none
-    description: Changes nothing, so there is nothing to diff.
+    details: Changes nothing, so there is nothing to diff.
   idempotent:
     support: full
-    description: Changes nothing.
+    details: Changes nothing.
 options:
   receipt_dir:
     description:

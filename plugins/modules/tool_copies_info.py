@@ -22,7 +22,7 @@ description:
 author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pronk8s.platform.attributes
 attributes:
   check_mode:
     support: full
@@ -32,6 +32,9 @@ attributes:
   platform:
     support: full
     platforms: posix
+  idempotent:
+    support: full
+    details: The module only reads.
 options:
   name:
     description: The command, for example V(kubectl).

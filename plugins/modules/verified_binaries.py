@@ -28,19 +28,22 @@ author:
   - pronk8s developers (@pronk8s)
 requirements:
   - Python 3.10 or later on the managed host.
+extends_documentation_fragment:
+  - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
 attributes:
   check_mode:
     support: full
-    description: Needs no network; reports what would change from local state, the receipts and the pins.
+    details: Needs no network; reports what would change from local state, the receipts and the pins.
   diff_mode:
     support: full
-    description: Shows the version and SHA-256 of each O(artifacts[].dest) before and after.
+    details: Shows the version and SHA-256 of each O(artifacts[].dest) before and after.
   idempotent:
     support: full
-    description: A second run with the same pins changes nothing, downloads nothing and copies nothing.
+    details: A second run with the same pins changes nothing, downloads nothing and copies nothing.
   action:
     support: full
-    description: An action plugin distributes artifacts from the controller when asked.
+    details: An action plugin distributes artifacts from the controller when asked.
 options:
   artifacts:
     description:

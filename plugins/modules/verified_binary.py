@@ -30,6 +30,7 @@ requirements:
   - Python 3.10 or later on the managed host.
 extends_documentation_fragment:
   - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
   - pronk8s.platform.download
 attributes:
   check_mode:
@@ -43,7 +44,6 @@ attributes:
     details: A second run with the same pin changes nothing and downloads nothing.
   action:
     support: full
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     details: An action plugin distributes artifacts from the controller when asked.
 options:
   dest:
