@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CPUINFO = ROOT / "tests" / "testbed" / "images" / "pi" / "proc" / "cpuinfo-pi4-model-b"
+CPUINFO = ROOT / "roles" / "molecule_images" / "files" / "pi" / "proc" / "cpuinfo-pi4-model-b"
 HOSTNAME_TASK = "Leave the hostname to the container engine"
 WARN_TASK = "Warn about renamed variables that are still set"
 
