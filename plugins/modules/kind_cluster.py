@@ -554,10 +554,10 @@ class KindCluster:
         for index, source in enumerate(self.params["load_images"]):
             if source.startswith("-"):
                 raise ModuleError(msg=f"load_images[{index}]: {source!r} looks like a command-line flag; give an image "
-                                          "name or the absolute path of an image archive (neither starts with '-')")
+                                  "name or the absolute path of an image archive (neither starts with '-')")
             if source.startswith(("./", "../", "~")) or source in (".", ".."):
                 raise ModuleError(msg=f"load_images[{index}]: {source!r} looks like a relative path; give image "
-                                          "archives as absolute paths (image names never start with '.' or '~')")
+                                  "archives as absolute paths (image names never start with '.' or '~')")
 
     def load(self, name: str) -> list[dict[str, Any]]:
         loaded = []

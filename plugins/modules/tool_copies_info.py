@@ -156,6 +156,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._tool_copies impo
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
 _MARK = "__PRONK8S_PATH__="
 
+
 def argument_spec() -> dict:
     """The module's options (a new dict each call)."""
     return dict(
