@@ -193,6 +193,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._apt_sources impo
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprint
 
+
 def argument_spec() -> dict:
     """The module's options (a new dict each call)."""
     return dict(
@@ -206,6 +207,7 @@ def argument_spec() -> dict:
         backup_dir=dict(type="path", default="/var/backups/pronk8s/apt"),
         apt_root=dict(type="path", default="/etc/apt"),
     )
+
 
 MOVE = "move"
 WRITE = "write"

@@ -251,7 +251,7 @@ class BootCmdline:
         if not os.path.exists(self.target):
             dangling = f" (a symbolic link to {self.target}, which does not exist)" if os.path.islink(self.path) else ""
             raise self.error(f"{self.path} does not exist{dangling}; point path at the kernel command-line file in use "
-                      "(pronk8s.platform.pi_facts returns it as raspberry_pi.boot.cmdline_path)")
+                             "(pronk8s.platform.pi_facts returns it as raspberry_pi.boot.cmdline_path)")
         if not os.path.isfile(self.target):
             raise self.error(f"{self.path} is not a regular file")
         try:

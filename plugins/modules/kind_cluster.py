@@ -293,6 +293,7 @@ except ImportError:
     HAS_YAML = False
     YAML_IMPORT_ERROR = traceback.format_exc()
 
+
 def argument_spec() -> dict:
     """The module's options (a new dict each call)."""
     return dict(
