@@ -36,13 +36,9 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     redact_url,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
+from ansible_collections.pronk8s.platform.plugins.module_utils._xdg import cache_dir as cache_dir_for
 
 MODULE = "pronk8s.platform.verified_binary"
-
-
-def default_cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "pronk8s", "artifacts")
 
 
 def pushed_args(args: dict, remote: str, origin: str) -> dict:
@@ -149,7 +145,7 @@ class ActionModule(ActionBase):
 
     def _cached(self, url: str, digest: str, opts: DownloadOptions, cache_dir: str | None = None) -> str:
         """Path of the verified artifact in the controller cache, downloading it at most once."""
-        cache_dir = cache_dir or self._task.args.get("cache_dir") or default_cache_dir()
+        cache_dir = cache_dir or self._task.args.get("cache_dir") or cache_dir_for("artifacts")
         entry = os.path.join(cache_dir, digest[:2], digest)
         final = os.path.join(entry, os.path.basename(urlsplit(url).path) or "artifact")
         os.makedirs(entry, mode=0o755, exist_ok=True)
