@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -21,17 +22,9 @@ RESULTS: list[dict] = []
 
 
 @pytest.fixture(autouse=True)
-def capture(monkeypatch):
-    def exit_json(self, **kwargs):
-        RESULTS.append(kwargs)
-        raise SystemExit(0)
-
-    def fail_json(self, **kwargs):
-        RESULTS.append({**kwargs, "failed": True})
-        raise SystemExit(1)
-
-    monkeypatch.setattr(verified_binaries.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(verified_binaries.AnsibleModule, "fail_json", fail_json)
+def capture(module_exits, monkeypatch):
+    # run() pops from RESULTS: point it at this test's record of exit_json/fail_json (conftest.py).
+    monkeypatch.setattr(sys.modules[__name__], "RESULTS", module_exits)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import tarfile
 
 import pytest
@@ -49,17 +50,9 @@ RESULTS: list[dict] = []
 
 
 @pytest.fixture(autouse=True)
-def capture(monkeypatch):
-    def exit_json(self, **kwargs):
-        RESULTS.append(kwargs)
-        raise SystemExit(0)
-
-    def fail_json(self, **kwargs):
-        RESULTS.append({**kwargs, "failed": True})
-        raise SystemExit(1)
-
-    monkeypatch.setattr(verified_binary.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(verified_binary.AnsibleModule, "fail_json", fail_json)
+def capture(module_exits, monkeypatch):
+    # run() pops from RESULTS: point it at this test's record of exit_json/fail_json (conftest.py).
+    monkeypatch.setattr(sys.modules[__name__], "RESULTS", module_exits)
 
 
 def state(env) -> tuple:
