@@ -34,6 +34,26 @@ def _tool(directory: Path, data: dict) -> None:
     (directory / "tool.yml").write_text(json.dumps(data, indent=1))
 
 
+def _publish_sigstore_signed(mirror, path: str, bundle: bool) -> str:
+    """The real signed wheel at `path`, with a bare .sha256 file and (unless bundle is false) its Sigstore bundle."""
+    artifact = (SIGSTORE / "bundle_v3_github.whl").read_bytes()
+    mirror.publish(path, artifact)
+    mirror.publish(path + ".sha256", (sha(artifact) + "\n").encode())
+    if bundle:
+        mirror.publish(path + ".sigstore.json", (SIGSTORE / "bundle_v3_github.whl.sigstore").read_bytes())
+    return sha(artifact)
+
+
+def _publish_openpgp_signed(mirror, path: str, asc_path: str, data: bytes, key) -> str:
+    """`data` at `path` with a GNU .sha256sum beside it, and a detached signature by `key` at `asc_path` (None: unsigned)."""
+    name = path.rsplit("/", 1)[-1]
+    mirror.publish(path, data)
+    mirror.publish(f"{path}.sha256sum", f"{sha(data)}  {name}\n".encode())
+    if key is not None:
+        mirror.publish(asc_path, key.gpg("--armor", "--detach-sign", "--local-user", key.fingerprint, data=data))
+    return sha(data)
+
+
 @dataclass
 class SignedCatalog:
     root: Path
@@ -41,24 +61,13 @@ class SignedCatalog:
     other_key: object
 
     def publish_sigtool(self, mirror, version: str, arch: str = "amd64", bundle: bool = True) -> str:
-        artifact = (SIGSTORE / "bundle_v3_github.whl").read_bytes()
-        base = f"{HOST}/sigtool/v{version}/sigtool-linux-{arch}"
-        mirror.publish(base, artifact)
-        mirror.publish(base + ".sha256", (sha(artifact) + "\n").encode())
-        if bundle:
-            mirror.publish(base + ".sigstore.json", (SIGSTORE / "bundle_v3_github.whl.sigstore").read_bytes())
-        return sha(artifact)
+        return _publish_sigstore_signed(mirror, f"{HOST}/sigtool/v{version}/sigtool-linux-{arch}", bundle)
 
     def publish_pgptool(self, mirror, version: str, data: bytes, arch: str = "amd64", signer=None,
                         signature: bool = True) -> str:
         name = f"pgptool-v{version}-linux-{arch}.tar.gz"
-        mirror.publish(f"{HOST}/pgptool/{name}", data)
-        mirror.publish(f"{HOST}/pgptool/{name}.sha256sum", f"{sha(data)}  {name}\n".encode())
-        if signature:
-            key = signer or self.pinned_key
-            asc = key.gpg("--armor", "--detach-sign", "--local-user", key.fingerprint, data=data)
-            mirror.publish(f"{HOST}/pgptool/signatures/v{version}/{name}.asc", asc)
-        return sha(data)
+        return _publish_openpgp_signed(mirror, f"{HOST}/pgptool/{name}", f"{HOST}/pgptool/signatures/v{version}/{name}.asc",
+                                       data, (signer or self.pinned_key) if signature else None)
 
     def publish_plaintool(self, mirror, version: str, data: bytes, arch: str = "amd64") -> str:
         name = f"plaintool-linux-{arch}"
@@ -123,21 +132,10 @@ def shipped_with_test_signers(dest: Path, make_key) -> SignedCatalog:
 
 def publish_kubectl(mirror, version: str, bundle: bool = True) -> str:
     """The real signed wheel, published where kubectl VERSION amd64 would be (with .sha256 and bundle)."""
-    artifact = (SIGSTORE / "bundle_v3_github.whl").read_bytes()
-    base = f"dl.k8s.io/release/v{version}/bin/linux/amd64/kubectl"
-    mirror.publish(base, artifact)
-    mirror.publish(base + ".sha256", (sha(artifact) + "\n").encode())
-    if bundle:
-        mirror.publish(base + ".sigstore.json", (SIGSTORE / "bundle_v3_github.whl.sigstore").read_bytes())
-    return sha(artifact)
+    return _publish_sigstore_signed(mirror, f"dl.k8s.io/release/v{version}/bin/linux/amd64/kubectl", bundle)
 
 
 def publish_helm(mirror, cat: SignedCatalog, version: str, data: bytes, signature: bool = True, signer=None) -> str:
     name = f"helm-v{version}-linux-amd64.tar.gz"
-    mirror.publish(f"get.helm.sh/{name}", data)
-    mirror.publish(f"get.helm.sh/{name}.sha256sum", f"{sha(data)}  {name}\n".encode())
-    if signature:
-        key = signer or cat.pinned_key
-        asc = key.gpg("--armor", "--detach-sign", "--local-user", key.fingerprint, data=data)
-        mirror.publish(f"github.com/helm/helm/releases/download/v{version}/{name}.asc", asc)
-    return sha(data)
+    return _publish_openpgp_signed(mirror, f"get.helm.sh/{name}", f"github.com/helm/helm/releases/download/v{version}/{name}.asc",
+                                   data, (signer or cat.pinned_key) if signature else None)
