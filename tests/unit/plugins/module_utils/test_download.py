@@ -186,17 +186,22 @@ def test_invalid_urls_are_clear_errors(url, why, tmp_path):
         fetch_text(url, opts(), sleep=pytest.fail)
 
 
-def _drip(h):
-    h.send_response(200)
-    h.send_header("Content-Length", "1000")
-    h.end_headers()
+def _drip_bytes(h, data: bytes) -> None:
+    """Send `data` one byte every 0.4 s, until done or the client hangs up."""
     try:
-        for _n in range(1000):
-            h.wfile.write(b"x")
+        for byte in data:
+            h.wfile.write(bytes([byte]))
             h.wfile.flush()
             time.sleep(0.4)
     except OSError:
         pass
+
+
+def _drip(h):
+    h.send_response(200)
+    h.send_header("Content-Length", "1000")
+    h.end_headers()
+    _drip_bytes(h, b"x" * 1000)
 
 
 def test_a_dripping_server_hits_the_deadline(tmp_path):
@@ -208,13 +213,7 @@ def test_a_dripping_server_hits_the_deadline(tmp_path):
 
 
 def _drip_headers(h):
-    try:
-        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 1000:
-            h.wfile.write(bytes([byte]))
-            h.wfile.flush()
-            time.sleep(0.4)
-    except OSError:
-        pass
+    _drip_bytes(h, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 1000)
 
 
 def test_a_server_dripping_its_headers_hits_the_deadline(tmp_path):
