@@ -5,11 +5,16 @@
 """Controller half of pronk8s.platform.verified_binaries: the verified_binary action, for a batch.
 
 Per host, whatever the number of artifacts:
-1. the checksums are resolved on the controller (each checksum file read once per artifact);
-2. ONE probe: the module in check mode for every artifact, from local state only (a warm run ends here);
-3. each needed artifact is taken from the controller cache (one download per artifact for all forks) or
+1. catalog tools are resolved on the controller (the artifact lookup's pins and policy), for the host's arch:
+   from its facts, else one `uname -m; getconf LONG_BIT` (no module, no fact gathering);
+2. when every artifact reaches the host by itself (hosts pull from a URL, or src is on the host): ONE module
+   run does everything, as a plain get_url task would; a warm run is that one round trip;
+3. otherwise the checksums are resolved on the controller (each checksum file read once per artifact), then
+   ONE probe: the module in check mode for every artifact, from local state only (a warm run ends here);
+4. each needed artifact is taken from the controller cache (one download per artifact for all forks) or
    the controller src is hashed, and copied into the host's temporary directory (one transfer each);
-4. ONE install: the module for the needed artifacts only; the host verifies each copy again.
+5. ONE install: the module for the needed artifacts; the host verifies each copy again.
+The local facts file is written by the module in the same round trip as the install.
 The steps are the verified_binary action's own methods; only the batching is here.
 """
 
@@ -20,14 +25,25 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from ansible.errors import AnsibleActionFail
+from ansible.utils.display import Display
 from ansible_collections.pronk8s.platform.plugins.action.verified_binary import ActionModule as SingleAction
 from ansible_collections.pronk8s.platform.plugins.action.verified_binary import pushed_args
+from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadError
-from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install import summarize
+from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install import (
+    CATALOG_ITEM_SPEC,
+    summarize,
+)
+from ansible_collections.pronk8s.platform.plugins.plugin_utils._catalog_request import (
+    catalog_request,
+    upstream_arch_name,
+)
 
 MODULE = "pronk8s.platform.verified_binaries"
 BATCH_KEYS = ("distribute", "cache_dir")
+ARCH_COMMAND = "uname -m; getconf LONG_BIT"
+display = Display()
 
 
 class ActionModule(SingleAction):
@@ -51,9 +67,15 @@ class ActionModule(SingleAction):
         items = args.get("artifacts")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise AnsibleActionFail("artifacts must be a list of dictionaries (the options of verified_binary)")
+        host = task_vars.get("inventory_hostname", "the host")
+        with self._phase("catalog"):
+            items, artifacts = self._from_catalog(items, task_vars, host)
         batch = {k: args[k] for k in BATCH_KEYS if k in args}
         pushed = [self._use_controller({**item, **batch}, task_vars) for item in items]
-        host = task_vars.get("inventory_hostname", "the host")
+        if not any(pushed):
+            # Every artifact reaches the host by itself: one module run decides, downloads, verifies and installs.
+            with self._phase("install"):
+                return with_artifacts(self._run_module({**args, "artifacts": items}, task_vars), artifacts)
         resolved, origins = [], []
         with self._phase("resolve"):
             for item, push in zip(items, pushed):
@@ -63,9 +85,62 @@ class ActionModule(SingleAction):
         with self._phase("probe"):
             probe = self._probe({**args, "artifacts": resolved}, task_vars, module=MODULE)
         needed = [i for i, r in enumerate(probe.get("results") or []) if r.get("artifact_needed")]
-        if probe.get("failed") or not needed or self._task.check_mode:
-            return probe
-        return self._apply(args, resolved, origins, pushed, needed, probe["results"], task_vars)
+        facts_due = bool((probe.get("local_facts") or {}).get("changed"))
+        if probe.get("failed") or self._task.check_mode or not (needed or facts_due):
+            return with_artifacts(probe, artifacts)
+        return with_artifacts(
+            self._apply(args, resolved, origins, pushed, needed, facts_due, probe["results"], task_vars), artifacts)
+
+    def _run_module(self, module_args: dict, task_vars: dict) -> dict:
+        return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+
+    # ---- catalog tools ------------------------------------------------------------------------
+
+    def _from_catalog(self, items: list[dict], task_vars: dict, host: str) -> tuple[list[dict], list[dict | None]]:
+        """Items naming a catalog tool become artifacts (URL or src, pin, member, validation, provenance)."""
+        if not any(item.get("tool") for item in items):
+            return items, [None] * len(items)
+        arch = None
+        expanded, artifacts = [], []
+        for item in items:
+            if not item.get("tool"):
+                expanded.append(item)
+                artifacts.append(None)
+                continue
+            if not item.get("arch") and arch is None:
+                arch = self._host_arch(task_vars, host)
+            artifact = self._find_artifact(item, item.get("arch") or arch, task_vars, host)
+            expanded.append(module_item(item, artifact))
+            artifacts.append(artifact)
+        return expanded, artifacts
+
+    def _find_artifact(self, item: dict, arch: str, task_vars: dict, host: str) -> dict:
+        try:
+            request = catalog_request(task_vars, self._templar.template, display.warning,
+                                      source=item.get("source"), mirror_url=item.get("mirror_url"),
+                                      local_dir=item.get("local_dir"))
+            return _catalog.find_artifact(str(item["tool"]), item.get("version") or None, upstream_arch_name(arch),
+                                          request).as_dict()
+        except _catalog.CatalogError as exc:
+            raise AnsibleActionFail(f"{item['tool']}: {exc}; nothing was changed on {host}") from exc
+
+    def _host_arch(self, task_vars: dict, host: str) -> str:
+        """The host's upstream arch: from its facts when gathered, else asked with one command (no module)."""
+        facts = task_vars.get("ansible_facts") or {}
+        machine, bits = facts.get("architecture"), facts.get("userspace_bits")
+        if not machine:
+            with self._phase("arch"):
+                answer = self._low_level_execute_command(ARCH_COMMAND, sudoable=False)
+            words = str(answer.get("stdout", "")).split()
+            if answer.get("rc") != 0 or not words:
+                raise AnsibleActionFail(
+                    f"cannot tell the architecture of {host} ({ARCH_COMMAND!r} exited {answer.get('rc')}: "
+                    f"{str(answer.get('stderr', '')).strip()[:300]}); set the item's arch, or gather facts")
+            machine, bits = words[0], (words[1] if len(words) > 1 else None)
+        try:
+            return _catalog.upstream_arch(machine, bits)
+        except _catalog.CatalogError as exc:
+            raise AnsibleActionFail(f"{host}: {exc}; set the item's arch") from exc
 
     @contextmanager
     def _phase(self, name: str) -> Iterator[None]:
@@ -85,16 +160,20 @@ class ActionModule(SingleAction):
             name = item.get("name") or item.get("dest")
             raise AnsibleActionFail(f"{name}: {exc}; nothing was changed on {host}") from exc
 
-    def _apply(self, args: dict, resolved: list, origins: list, pushed: list, needed: list, results: list,
-               task_vars: dict) -> dict:
-        """Copy the needed artifacts to the host, then install them all in one module run."""
+    def _apply(self, args: dict, resolved: list, origins: list, pushed: list, needed: list, facts_due: bool,
+               results: list, task_vars: dict) -> dict:
+        """Copy the needed artifacts to the host, then install them all in one module run.
+
+        When the local facts file needs writing, the items already installed go along (they are re-hashed, not
+        fetched), so that the file lists every item of the batch.
+        """
         results = list(results)
         failures: dict[int, str] = {}
         tmpdir = None  # made on the first push (host downloads need none), removed by run()
         send, index_of, remotes = [], [], []
-        for i in needed:
+        for i in range(len(resolved)) if facts_due else needed:
             item = resolved[i]
-            if pushed[i]:
+            if pushed[i] and i in needed:
                 try:
                     with self._phase("fetch"):
                         local = self._local_artifact(item, origins[i], self._controller_src(item))
@@ -115,17 +194,43 @@ class ActionModule(SingleAction):
         applied = {}
         if send:
             with self._phase("install"):
-                applied = self._execute_module(module_name=MODULE, module_args={**args, "artifacts": send},
-                                               task_vars=task_vars)
+                applied = self._run_module({**args, "artifacts": send}, task_vars)
             if "results" not in applied:  # the module could not run at all (bad input, no python)
                 return applied
         for i, one in zip(index_of, applied.get("results", [])):
-            if not one.get("failed") and pushed[i]:
+            if not one.get("failed") and pushed[i] and i in needed:
                 one["distributed_from"] = "controller"
             results[i] = one
         for i, message in failures.items():
             results[i] = dict(results[i], failed=True, changed=False, msg=f"{message}; {results[i]['dest']} was left unchanged")
-        summary = summarize(results)
+        summary = summarize(results, applied.get("local_facts"))
         if applied.get("warnings"):  # the install's warnings (tampering) replace the probe's, which say the same
             summary["warnings"] = applied["warnings"]
         return summary
+
+
+CATALOG_KEYS = tuple(CATALOG_ITEM_SPEC)
+
+
+def module_item(item: dict, artifact: dict) -> dict:
+    """A catalog tool as the module's item: the pinned artifact, validated by the version it must report."""
+    out = {k: v for k, v in item.items() if k not in CATALOG_KEYS and v is not None}
+    out.update(name=item.get("name") or artifact["name"], version=artifact["version"],
+               checksum=f"sha256:{artifact['sha256']}",
+               provenance={"arch": artifact["arch"], "pin_origin": artifact["pin_origin"],
+                           "verification_level": artifact["verification_level"]})
+    out.update({"url": artifact["url"]} if artifact["url"] else {"src": artifact["src"]})
+    if artifact["archive_member"]:
+        out["archive_member"] = artifact["archive_member"]
+    # The new binary must run and report the pinned version BEFORE it replaces the installed one.
+    out.setdefault("validate", "%s " + " ".join(artifact["version_args"]))
+    out.setdefault("validate_contains", f"v{artifact['version']}")
+    return out
+
+
+def with_artifacts(result: dict, artifacts: list[dict | None]) -> dict:
+    """Each catalog tool's result carries the artifact it was resolved to (version, arch, pin, level)."""
+    for one, artifact in zip(result.get("results") or [], artifacts):
+        if artifact is not None:
+            one["artifact"] = artifact
+    return result

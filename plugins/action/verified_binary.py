@@ -82,7 +82,11 @@ class ActionModule(ActionBase):
     def _distribute(self, args: dict, controller_src: bool, task_vars: dict) -> dict:
         origin, args = self._resolved(args)
         probe = self._probe(args, task_vars)
-        if probe.get("failed") or not probe.get("artifact_needed") or self._task.check_mode:
+        if probe.get("failed") or self._task.check_mode:
+            return probe
+        if not probe.get("artifact_needed"):
+            if (probe.get("local_facts") or {}).get("changed"):  # only the local facts file: nothing to copy
+                return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
             return probe
         local = self._local_artifact(args, origin, controller_src)
         return self._push_and_install(args, local, origin, task_vars)

@@ -175,51 +175,31 @@ _raw:
       sample: [version, --client]
 """
 
-import os
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog
+from ansible_collections.pronk8s.platform.plugins.plugin_utils._catalog_request import (
+    catalog_request,
+    upstream_arch_name,
+)
 
 display = Display()
 
 
 class LookupModule(LookupBase):
-    def _setting(self, option: str, variables: dict, var: str, default=None):
-        """The option if given, else the play variable, templated (group_vars and vault hold templates)."""
-        value = self.get_option(option)
-        if value is None:
-            value = variables.get(var, default)
-        return self._templar.template(value) if value is not None else None
-
-    def _pins_dir(self, variables: dict) -> str | None:
-        value = self._setting("pins_dir", variables, _catalog.PINS_DIR_VAR)
-        if value:
-            return os.path.expanduser(str(value))
-        beside = os.path.join(str(variables.get("inventory_dir") or ""), "pronk8s-pins")
-        return beside if variables.get("inventory_dir") and os.path.isdir(beside) else None
-
     def request(self, variables: dict) -> _catalog.Request:
-        allow = bool(self._setting("allow_override", variables, _catalog.OVERRIDE_VAR, False))
-        if allow:
-            display.warning(f"{_catalog.OVERRIDE_VAR} is true: user pins may REPLACE the collection's upstream pins")
-        local_dir = self.get_option("local_dir")
-        return _catalog.Request(
-            source=self.get_option("source"), mirror_url=self.get_option("mirror_url") or None,
-            local_dir=os.path.expanduser(local_dir) if local_dir else None,
-            extra_pins=self._setting("extra_pins", variables, _catalog.EXTRA_PINS_VAR) or {},
-            allow_override=allow, pins_dir=self._pins_dir(variables),
-            minimum=self._setting("minimum_verification", variables, _catalog.MINIMUM_VAR, "copied"))
+        return catalog_request(
+            variables, self._templar.template, display.warning, source=self.get_option("source"),
+            mirror_url=self.get_option("mirror_url"), local_dir=self.get_option("local_dir"),
+            given={k: self.get_option(k) for k in ("pins_dir", "allow_override", "extra_pins", "minimum_verification")})
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         variables = variables or {}
         try:
             request = self.request(variables)
-            arch = self.get_option("arch")
-            # Kernel names (x86_64, aarch64...) are mapped; anything else is taken as an upstream name as is.
-            arch = _catalog.upstream_arch(arch) if arch in _catalog.ARCH_MAP else arch
+            arch = upstream_arch_name(self.get_option("arch"))
             return [_catalog.find_artifact(str(term), self.get_option("version"), arch, request).as_dict()
                     for term in terms]
         except _catalog.CatalogError as exc:

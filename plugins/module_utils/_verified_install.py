@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pronk8s.platform.plugins.module_utils import _local_facts as local_facts
 from ansible_collections.pronk8s.platform.plugins.module_utils import _receipt as receipts
 from ansible_collections.pronk8s.platform.plugins.module_utils._archive import ArchiveError, extract_member
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import (
@@ -66,6 +67,7 @@ def argument_spec() -> dict:
             arch=dict(type="str"), pin_origin=dict(type="str"), verification_level=dict(type="str"))),
         distribute=dict(type="str", default="auto", choices=["auto", "controller", "host"]),
         cache_dir=dict(type="path"),
+        local_facts_dir=dict(type="path"),
     )
 
 
@@ -360,18 +362,38 @@ def _clean_end(text: str, end: int, wanted: str) -> bool:
     return not (nxt in ".-" and end + 1 < len(text) and text[end + 1].isalnum())
 
 
+BATCH_ONLY = ("distribute", "cache_dir", "local_facts_dir")
+# A batch item may name a catalog tool instead of an artifact: the action plugin resolves it on the controller
+# (url or src, checksum, archive member, validation, provenance) before anything reaches the host.
+CATALOG_ITEM_SPEC = dict(
+    tool=dict(type="str"),
+    arch=dict(type="str"),
+    source=dict(type="str", default="upstream", choices=["upstream", "mirror", "local"]),
+    mirror_url=dict(type="str"),
+    local_dir=dict(type="path"),
+)
+
+
 def item_argument_spec() -> dict:
     """One artifact's options, with the rules the module applies to its own (for a batch's list items)."""
     spec = argument_spec()
-    for controller_only in ("distribute", "cache_dir"):
-        spec.pop(controller_only)
-    return spec
+    for batch_only in BATCH_ONLY:
+        spec.pop(batch_only)
+    spec["checksum"] = dict(spec["checksum"], required=False)  # a catalog tool's comes from its pin
+    return {**spec, **CATALOG_ITEM_SPEC}
 
 
 ITEM_RULES = dict(
     mutually_exclusive=[("url", "src")],
     required_one_of=[("url", "src")],
     required_by={"validate_contains": ("validate",)},
+)
+BATCH_ITEM_RULES = dict(
+    mutually_exclusive=[("url", "src", "tool")],
+    required_one_of=[("url", "src", "tool")],
+    required_by={"validate_contains": ("validate",)},
+    # Without a catalog tool, the pin is the caller's to give.
+    required_if=[("tool", None, ("checksum",))],
 )
 
 
@@ -406,7 +428,39 @@ def _with_context(message: str, params: dict) -> str:
     return f"{message} (expected {spec}); {params['dest']} and its receipt were left unchanged"
 
 
-def summarize(results: list[dict]) -> dict:
+def record_local_facts(module: AnsibleModule, results: list[dict], directory: str | None) -> dict | None:
+    """Add the installed tools to the host's local facts file, in the same round trip as the install.
+
+    Returns None when not asked (no directory) or nothing was installed; a failure to write is a failed
+    result that says the install itself stands.
+    """
+    entries = {r["name"]: local_facts.entry_for(r) for r in results if not r.get("failed") and r.get("name")}
+    if not directory or not entries:
+        return None
+    try:
+        return local_facts.record(directory, entries, module.check_mode)
+    except OSError as exc:
+        path = os.path.join(directory, local_facts.FACTS_FILE)
+        return dict(path=path, changed=False, failed=True,
+                    msg=f"the tools were installed and verified, but the local facts file {path} could not be "
+                        f"written: {exc} (set local_facts_dir to a writable directory, or leave it unset)")
+
+
+def with_local_facts(result: dict, facts: dict | None) -> dict:
+    """A task result with the local facts outcome merged in: changed, its diff, a failure to write it."""
+    if facts is None:
+        return result
+    result["local_facts"] = facts  # whole, so that the action plugin can merge it into a batch's summary
+    result["changed"] = bool(result.get("changed")) or facts["changed"]
+    if facts.get("diff"):
+        diffs = result.get("diff")
+        result["diff"] = (diffs if isinstance(diffs, list) else [diffs] if diffs else []) + [facts["diff"]]
+    if facts.get("failed") and not result.get("failed"):
+        result.update(failed=True, msg=facts["msg"])
+    return result
+
+
+def summarize(results: list[dict], facts: dict | None = None) -> dict:
     """A batch's task result from its items' results: changed, failed and which, one diff per dest, a message."""
     failed = [r["name"] for r in results if r.get("failed")]
     summary = dict(changed=any(r.get("changed") for r in results), results=results, failed_items=failed,
@@ -417,4 +471,4 @@ def summarize(results: list[dict]) -> dict:
         summary["msg"] = f"{len(failed)} of {len(results)} artifacts failed ({reasons})"
     else:
         summary["msg"] = "; ".join(r.get("msg", "") for r in results)
-    return summary
+    return with_local_facts(summary, facts)

@@ -74,9 +74,41 @@ options:
         type: bool
         default: false
       checksum:
-        description: The artifact's SHA-256 (V(sha256:HEX), 64 hex digits, or a checksum file URL or host path).
+        description:
+          - The artifact's SHA-256 (V(sha256:HEX), 64 hex digits, or a checksum file URL or host path).
+          - Required unless O(artifacts[].tool) is given (the pin then comes from the catalog).
         type: str
-        required: true
+      tool:
+        description:
+          - A tool of the collection's catalog (V(kubectl), V(helm), V(kind)), instead of O(artifacts[].url) or
+            O(artifacts[].src) and O(artifacts[].checksum).
+          - Resolved on the controller, exactly as the P(pronk8s.platform.artifact#lookup) lookup resolves it
+            (shipped pins, C(pronk8s_artifact_pins_dir), C(pronk8s_artifact_extra_pins),
+            C(pronk8s_artifact_minimum_verification)) - into its URL or controller path, its pinned SHA-256, its
+            archive member, a validation that the new binary reports the pinned version, and its provenance.
+          - An unpinned version or arch, or a pin below the minimum verification level, fails the task before
+            anything reaches the host.
+        type: str
+      arch:
+        description:
+          - Upstream architecture of a O(artifacts[].tool) (V(amd64), V(arm64), V(arm)).
+          - Default - the host's, from its facts when the play gathered them, otherwise asked of the host
+            (C(uname -m) and C(getconf LONG_BIT), no module and no fact gathering); a 64-bit kernel with a
+            32-bit userland is V(arm).
+        type: str
+      source:
+        description:
+          - Where a O(artifacts[].tool) comes from - V(upstream), V(mirror) (O(artifacts[].mirror_url), upstream's
+            host/path layout) or V(local) (a controller directory, O(artifacts[].local_dir)).
+        type: str
+        choices: [upstream, mirror, local]
+        default: upstream
+      mirror_url:
+        description: Base URL of the mirror for O(artifacts[].source=mirror).
+        type: str
+      local_dir:
+        description: Controller directory for O(artifacts[].source=local).
+        type: path
       archive_member:
         description: Path of the executable inside a C(tar.gz), C(tar.xz) or C(zip) archive.
         type: str
@@ -175,6 +207,14 @@ options:
   cache_dir:
     description: The controller's artifact cache (default - C(~/.cache/pronk8s/artifacts)).
     type: path
+  local_facts_dir:
+    description:
+      - Record every installed item in C(pronk8s.fact), a JSON local facts file in this directory (for example
+        V(/etc/ansible/facts.d)), in the same round trip as the install, so that the C(setup) module shows them
+        under C(ansible_local.pronk8s.tools) without this collection.
+      - The file is merged, never replaced - tools installed by other runs stay listed. Its content is stable, so
+        a warm run leaves it alone. Not written when unset.
+    type: path
 seealso:
   - module: pronk8s.platform.verified_binary
 """
@@ -217,6 +257,11 @@ profile:
   returned: always
   type: dict
   sample: {resolve: 0.0, probe: 0.41, fetch: 0.9, push: 0.35, install: 0.8}
+local_facts:
+  description: The local facts file (O(local_facts_dir)) and whether this run changed it.
+  returned: when O(local_facts_dir) is set and an item succeeded
+  type: dict
+  sample: {path: /etc/ansible/facts.d/pronk8s.fact, changed: false}
 failed_items:
   description: Names of the items that failed (their dest and receipt were left as they were).
   returned: always
@@ -227,19 +272,21 @@ failed_items:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install import (
-    ITEM_RULES,
+    BATCH_ITEM_RULES,
     hide_secrets,
     install,
     item_argument_spec,
+    record_local_facts,
     summarize,
 )
 
 
 def argument_spec() -> dict:
     return dict(
-        artifacts=dict(type="list", elements="dict", required=True, options=item_argument_spec(), **ITEM_RULES),
+        artifacts=dict(type="list", elements="dict", required=True, options=item_argument_spec(), **BATCH_ITEM_RULES),
         distribute=dict(type="str", default="auto", choices=["auto", "controller", "host"]),
         cache_dir=dict(type="path"),
+        local_facts_dir=dict(type="path"),
     )
 
 
@@ -254,6 +301,11 @@ def run_batch(module: AnsibleModule) -> dict:
     if twice:
         module.fail_json(msg=f"several artifacts have the same dest: {', '.join(twice)}; nothing was changed",
                          results=[], failed_items=[])
+    unresolved = [item["tool"] for item in items if item["tool"]]
+    if unresolved:  # only when the module is run without its action plugin
+        module.fail_json(msg=f"catalog tools ({', '.join(unresolved)}) are resolved by the action plugin on the "
+                             "controller; give url or src and checksum instead; nothing was changed",
+                         results=[], failed_items=[])
     for item in items:
         hide_secrets(module, item)
     # Items are independent: one that fails leaves its own dest as it was and the others still install.
@@ -263,7 +315,7 @@ def run_batch(module: AnsibleModule) -> dict:
         result.setdefault("name", item_name(item))
         result["failed"] = bool(result.get("failed"))
         results.append(result)
-    return summarize(results)
+    return summarize(results, record_local_facts(module, results, module.params["local_facts_dir"]))
 
 
 def main() -> None:

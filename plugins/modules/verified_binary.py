@@ -134,6 +134,14 @@ options:
       - Directory of the receipts. Defaults to C(/var/lib/pronk8s/receipts) for root, and to
         C(~/.local/state/pronk8s/receipts) for other users.
     type: path
+  local_facts_dir:
+    description:
+      - Record the installed tool (by O(name)) in C(pronk8s.fact), a JSON local facts file in this directory (for
+        example V(/etc/ansible/facts.d)), in the same round trip as the install, so that the C(setup) module shows
+        it under C(ansible_local.pronk8s.tools) without this collection.
+      - The file is merged, never replaced - tools installed by other runs stay listed; a warm run leaves it
+        alone. Not written when unset.
+    type: path
   provenance:
     description:
       - How the pin was chosen, recorded in the receipt and returned under RV(provenance). Informational only -
@@ -290,6 +298,11 @@ provenance:
   returned: always
   type: dict
   sample: {arch: amd64, pin_origin: shipped, verification_level: sha256}
+local_facts:
+  description: The local facts file (O(local_facts_dir)) and whether this run changed it.
+  returned: when O(local_facts_dir) is set and the install succeeded
+  type: dict
+  sample: {path: /etc/ansible/facts.d/pronk8s.fact, changed: false}
 distributed_from:
   description: How the artifact reached the host - V(host) (downloaded there), V(controller) (copied from the controller cache) or V(none).
   returned: always
@@ -305,6 +318,8 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install
     contains_token,
     hide_secrets,
     install,
+    record_local_facts,
+    with_local_facts,
 )
 
 # The install code lives in _verified_install (shared with verified_binaries); receipts and contains_token stay
@@ -316,6 +331,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **ITEM_RULES)
     hide_secrets(module, module.params)
     result = install(module)
+    result = with_local_facts(result, record_local_facts(module, [result], module.params["local_facts_dir"]))
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

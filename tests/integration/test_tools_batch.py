@@ -2,8 +2,10 @@
 
 Counts what reaches each host from ansible-playbook's own -vvv log: every module run is one
 `EXEC ... python3` (pipelining), every controller push one `PUT`; the temporary directory the pushes
-need costs four small shell commands (home, mkdir, one chmod for all, rm). Cold: one probe and one
-install per host, one push per missing artifact; warm: one module run per host and nothing else.
+need costs four small shell commands (home, mkdir, one chmod for all, rm). Controller push, cold: one probe
+and one install per host, one push per missing artifact; hosts pulling from a mirror, cold: one module run per
+host; warm: one module run per host and nothing else, local facts included. Without facts or a given arch,
+the arch costs one `uname -m` command, not a fact gathering.
 
 No kubectl, helm or kind release can be had offline for a made-up version, so the artifacts are shell
 scripts (helm's inside a release-shaped tar.gz) pinned by the test as user pins: a test double of the
@@ -150,6 +152,20 @@ def test_facts_receipts_and_local_facts_through_the_batch(fleet, mirror, module_
     assert receipt["pin_origin"] == "user" and receipt["arch"] == "amd64"
     assert receipt["artifact_sha256"] == PINS["kubectl"][VERSION]["amd64"]
 
+    # Warm, local facts included: the probe alone (the module reads the facts file itself), nothing changes.
+    warm = verbose(module_ansible, pb, fleet, env)
+    assert warm.rc == 0, warm.stdout[-4000:]
+    for address, count in round_trips(warm.stdout, fleet).items():
+        assert count == Counter(module=1), (address, count)
+    assert "changed=0" in warm.stdout and "changed=1" not in warm.stdout
+    # A facts file lost (or written by an older release) is rewritten with every tool, without any transfer.
+    fleet.hosts[0].exec("rm", "/etc/ansible/facts.d/pronk8s.fact")
+    again = verbose(module_ansible, pb, fleet, env)
+    assert again.rc == 0, again.stdout[-4000:]
+    counts = round_trips(again.stdout, fleet)
+    assert counts[fleet.hosts[0].address] == Counter(module=2) and counts[fleet.hosts[1].address] == Counter(module=1)
+    assert json.loads(fleet.hosts[0].exec("cat", "/etc/ansible/facts.d/pronk8s.fact").stdout) == facts
+
 
 def test_one_bad_artifact_fails_alone_and_leaves_its_dest_untouched(fleet, mirror, module_ansible, tmp_path):
     clean(fleet)
@@ -208,6 +224,33 @@ def test_auto_lets_hosts_pull_from_a_mirror(fleet, mirror, module_ansible, tmp_p
     run = verbose(module_ansible, play(tmp_path, mirror, tools_distribute="auto"), fleet, env, "--forks", "2")
     assert run.rc == 0, run.stdout[-4000:]
     for address, count in round_trips(run.stdout, fleet).items():
-        assert count == Counter(module=2), (address, count)  # probe, install (downloading there): no push
+        assert count == Counter(module=1), (address, count)  # decide, download, verify, install: one module run
     assert sorted(mirror.stats()["requests"].values()) == [2, 2, 2], "each host fetched each artifact once"
     assert not (tmp_path / "cache").exists(), "nothing went through the controller"
+
+
+def test_arch_asked_of_the_host_without_gathering_facts(fleet, mirror, module_ansible, tmp_path):
+    clean(fleet)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    pb = play(tmp_path, mirror, tools_distribute="auto", kubectl_arch="", helm_arch="", kind_arch="")
+    run = verbose(module_ansible, pb, fleet, env, "--forks", "2")
+    assert run.rc == 0, run.stdout[-4000:]
+    for address, count in round_trips(run.stdout, fleet).items():
+        assert count == Counter(module=1, shell=1), (address, count)  # `uname -m; getconf LONG_BIT`, the install
+    assert "uname -m; getconf LONG_BIT" in run.stdout
+    for host in fleet.hosts:
+        arches = host.exec("python3", "-c", "import glob, json; print(json.dumps([json.load(open(f))['arch'] "
+                           "for f in glob.glob('/var/lib/pronk8s/receipts/*.json')]))").stdout
+        assert json.loads(arches) == ["amd64"] * 3
+
+
+def test_a_tool_unpinned_for_the_host_arch_fails_before_anything_changes(fleet, mirror, module_ansible, tmp_path):
+    clean(fleet)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = module_ansible.playbook(play(tmp_path, mirror, kubectl_arch="", helm_arch="arm64"), fleet.inventory(),
+                                  env=env)
+    assert run.rc != 0
+    result = run.task("Install verified, in one engine call, kubectl, helm, kind")
+    assert "helm" in result["msg"] and "arm64" in result["msg"] and "nothing was changed" in result["msg"]
+    for host in fleet.hosts:
+        assert host.exec("test", "-e", "/usr/local/bin/kubectl", check=False).returncode == 1
