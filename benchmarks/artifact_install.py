@@ -5,8 +5,9 @@ node play uses it: hosts pull from the mirror, receipts) with a plain playbook d
 ansible.builtin.get_url (checksum) + unarchive (and, with --with-roles, the kubectl, helm and kind roles one by
 one; with --with-push, the controller pushing instead of the hosts pulling from the mirror). Prints cold and warm
 (no-op) wall time, the ratios, controller CPU, the load average when each run started,
-the bytes the mirror served, the batch task's per-phase profile and the controller's peak RSS; then SHA-256
-speed against `sha256sum` on the same 100 MB file, and the hashing's peak memory.
+the bytes the mirror served, the batch task's per-phase profile and the controller's peak RSS, also when it
+pushes a 10 MB and a 200 MB artifact (flat means streamed); then SHA-256 speed against `sha256sum` on the same
+100 MB file, and the hashing's peak memory.
 
     source tests/testbed/env.sh && python benchmarks/artifact_install.py [--hosts 8] [--forks 8]
 
@@ -123,6 +124,48 @@ def timed(ansible: Ansible, playbook: Path, inventory: Path, forks: int, env: di
             "load1": load, "phases_host_s": {k: round(v, 2) for k, v in phases.items()}}
 
 
+# Peak RSS of the largest process under a fresh parent: ansible-playbook, its forks, the ssh/sftp clients.
+PEAK_RSS_CHILD = """
+import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def controller_rss(bed, ansible: Ansible, tmp: Path, mirror: MirrorServer, sizes_mb=(10, 200)) -> dict:
+    """Peak RSS of the controller pushing one artifact of each size (a kind stand-in) to one host, cold.
+
+    The controller downloads into its cache and sends with SFTP, both streamed: the peak must not grow with
+    the artifact (goal: flat).
+    """
+    out = {}
+    fleet = Fleet(bed, tmp)
+    try:
+        fleet.start("sshd", 1, prefix="bench-rss")
+        inventory = fleet.inventory()
+        for size in sizes_mb:
+            version = f"0.0.{size}-rss"
+            data = f"#!/bin/sh\necho 'kind v{version}'\nexit 0\n".encode() + os.urandom(size * 1024 * 1024)
+            mirror.publish(f"github.com/kubernetes-sigs/kind/releases/download/v{version}/kind-linux-amd64", data)
+            play = [{"name": "rss", "hosts": "all", "gather_facts": False, "roles": ["pronk8s.platform.tools"],
+                     "vars": {"tools_list": ["kind"], "kind_version": version, "kind_arch": "amd64",
+                              "pronk8s_artifact_source": "mirror", "pronk8s_artifact_mirror_url": mirror.url,
+                              "tools_distribute": "controller", "tools_local_facts": False,
+                              "pronk8s_artifact_extra_pins": {"kind": {version: {"amd64": sha(data)}}}}}]
+            path = tmp / f"rss-{size}.yml"
+            path.write_text(json.dumps(play))
+            env = {**ansible.env, "XDG_CACHE_HOME": str(tmp / f"cache-rss-{size}")}
+            rc, peak_kb = subprocess.run(
+                [sys.executable, "-c", PEAK_RSS_CHILD, "ansible-playbook", "-i", str(inventory), str(path)],
+                check=True, capture_output=True, text=True, env=env, cwd=ROOT).stdout.split()
+            if rc != "0":
+                raise SystemExit(f"the RSS run with a {size} MB artifact failed")
+            out[f"{size}_mb"] = round(int(peak_kb) / 1024, 1)
+    finally:
+        fleet.cleanup()
+    return out
+
+
 # VmHWM (peak resident set) of a fresh process: ru_maxrss would carry the parent's peak across fork+exec.
 HASH_CHILD = """
 import sys
@@ -201,6 +244,7 @@ def main() -> None:
                                   "mirror_bytes_warm": mirror.stats()["total_bytes"] - served_cold}
             finally:
                 fleet.cleanup()
+        results["controller_rss_by_artifact_mb"] = controller_rss(bed, ansible, tmp, mirror)
     # Peak RSS of any single controller process (ansible-playbook or a fork) over the whole benchmark.
     results["controller_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     results["cold_ratio"] = round(results["collection"]["cold_s"] / results["get_url"]["cold_s"], 2)
@@ -229,6 +273,8 @@ def main() -> None:
                   + ", ".join(f"{k} {v}" for k, v in r["cold_phases_host_s"].items()))
     print(f"controller peak RSS of one process: {results['controller_peak_rss_mb']} MB "
           f"(largest artifact {max(art_sizes.values()):,} bytes)")
+    print("controller peak RSS pushing one artifact, by its size (goal: flat): "
+          + ", ".join(f"{k.replace('_mb', ' MB')}: {v} MB" for k, v in results["controller_rss_by_artifact_mb"].items()))
     print(f"sha256 of {h['file_mb']} MB: sha256_file {h['sha256_file_s']:.3f} s, sha256sum {h['sha256sum_s']:.3f} s, "
           f"speed ratio {h['speed_ratio']:.2f} (goal >= 0.9)")
     print(f"memory while hashing {h['file_mb']} MB: peak RSS {h['rss_before_mb']:.1f} MB before, {h['rss_after_mb']:.1f} MB after")

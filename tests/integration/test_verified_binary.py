@@ -113,31 +113,37 @@ def _role_play(tmp: Path, role: str, **variables) -> Path:
 
 # ---- the real kubectl through the role ---------------------------------------------------------------
 
+def role_install(res, name: str) -> dict:
+    """The role's one install (a batch of one catalog tool): its item's result, with the task's warnings."""
+    task = res.task(name)
+    return {**task["results"][0], "warnings": task.get("warnings", [])}
+
+
 def test_real_kubectl_from_mirror_cold_warm_check_tamper(module_ansible, module_mirror, amd64, inv, real_bin, tmp_path):
     kubectl = real_bin / "kubectl"
     module_mirror.publish("dl.k8s.io/release/v1.35.2/bin/linux/amd64/kubectl", kubectl)
     pb = _role_play(tmp_path, "kubectl", kubectl_version="1.35.2", pronk8s_artifact_source="mirror",
                     pronk8s_artifact_mirror_url=module_mirror.url)
-    install = "Install verified kubectl 1.35.2 amd64"
+    install = "Install verified kubectl 1.35.2"
     module_mirror.reset_stats()
 
     cold = module_ansible.playbook(pb, inv, "--diff")
     assert cold.rc == 0, cold.stdout[-3000:]
-    first = cold.task(install)
+    first = role_install(cold, install)
     assert first["changed"] and first["outcome"] == "installed"
     assert first["sha256"] == "924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277"
     assert "v1.35.2" in amd64.exec("/usr/local/bin/kubectl", "version", "--client").stdout
     assert module_mirror.stats()["total_bytes"] == kubectl.stat().st_size
 
     warm = module_ansible.playbook(pb, inv)
-    assert warm.rc == 0 and not warm.task(install)["changed"]
+    assert warm.rc == 0 and not role_install(warm, install)["changed"]
     check = module_ansible.playbook(pb, inv, "--check", "--diff")
-    assert check.rc == 0 and not check.task(install)["changed"]
+    assert check.rc == 0 and not role_install(check, install)["changed"]
     assert module_mirror.stats()["total_bytes"] == kubectl.stat().st_size, "warm and check runs must not download"
 
     amd64.exec("sh", "-c", "printf X >> /usr/local/bin/kubectl")
     repaired = module_ansible.playbook(pb, inv)
-    result = repaired.task(install)
+    result = role_install(repaired, install)
     assert repaired.rc == 0 and result["changed"] and result["tampered"] and result["outcome"] == "repaired"
     assert any("was modified after it was installed" in w for w in result.get("warnings", []))
     assert amd64.exec("sha256sum", "/usr/local/bin/kubectl").stdout.startswith(first["sha256"])
@@ -153,12 +159,12 @@ def test_real_helm_archive_with_user_pin(module_ansible, module_mirror, amd64, i
                     pronk8s_artifact_unsafe_override_shipped_pins=True)
     res = module_ansible.playbook(pb, inv)
     assert res.rc == 0, res.stdout[-3000:]
-    installed = res.task("Install verified helm 4.1.4 amd64")
+    installed = role_install(res, "Install verified helm 4.1.4")
     assert installed["artifact_sha256"] == sha(archive)
     assert installed["sha256"] == sha((real_bin / "helm").read_bytes())
     assert "v4.1.4" in amd64.exec("/usr/local/bin/helm", "version", "--short").stdout
     again = module_ansible.playbook(pb, inv)
-    assert not again.task("Install verified helm 4.1.4 amd64")["changed"]
+    assert not role_install(again, "Install verified helm 4.1.4")["changed"]
 
 
 # ---- module behaviour --------------------------------------------------------------------------------
