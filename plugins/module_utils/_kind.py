@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-#
-# PRIVATE TO THIS COLLECTION: the pure logic of the kind_cluster module: kind's rules for names and
-# Cluster configs, node naming, fingerprints, the record file, and reading kind's output (version,
-# load messages). The module itself runs kind (its KindCLI class). Not a public API; may change
-# without notice. Import only from plugins of pronk8s.platform.
-"""kind's rules and outputs for pronk8s.platform.kind_cluster: config validation, node naming, fingerprints, records."""
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""kind's rules and outputs for pronk8s.platform.kind_cluster: config validation, node naming, fingerprints, records.
+
+The pure logic of the module: kind's rules for names and cluster configs, node naming, fingerprints,
+the record file, and reading kind's output (version, load messages). The module itself runs kind (its
+KindCLI class).
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-
-# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
-# do not import it from other collections or from playbooks.
-
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read OpenPGP public keys without gpg: de-armor them and compute primary key fingerprints.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
 
 Only what a key pin needs: RFC 4880 / RFC 9580 packet framing, ASCII armor with its CRC-24, and
 the v4 (SHA-1) and v5/v6 (SHA-256) fingerprint of each primary key. Signatures are not checked
