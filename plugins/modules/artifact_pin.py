@@ -123,11 +123,11 @@ written:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import PIN_ARGUMENT_SPEC
+from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import pin_argument_spec
 
 
-def main():
-    module = AnsibleModule(argument_spec=PIN_ARGUMENT_SPEC, supports_check_mode=True)
+def main() -> None:
+    module = AnsibleModule(argument_spec=pin_argument_spec(), supports_check_mode=True)
     module.fail_json(msg="pronk8s.platform.artifact_pin runs on the controller through its action plugin; "
                          "call it as a task, not with ansible -m on a remote host")
 

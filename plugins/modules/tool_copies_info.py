@@ -142,6 +142,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_if_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._tool_copies import (
     DPKG,
@@ -176,15 +177,15 @@ class ToolCopies:
         self.p = module.params
         self.name = self.p["name"]
         if "/" in self.name or not self.name:
-            module.fail_json(msg=f"name: {self.name!r} must be a command name, not a path")
+            raise ModuleError(f"name: {self.name!r} must be a command name, not a path")
         self.account = self._account()
 
     def _account(self) -> pwd.struct_passwd:
         wanted = self.p["user"] or os.environ.get("SUDO_USER") or pwd.getpwuid(os.geteuid()).pw_name
         try:
             return pwd.getpwnam(wanted)
-        except KeyError:
-            self.module.fail_json(msg=f"user: no account {wanted!r} on this host")
+        except KeyError as exc:
+            raise ModuleError(f"user: no account {wanted!r} on this host") from exc
 
     def run(self) -> dict:
         search_path, source = self._search_path()
@@ -276,7 +277,10 @@ class ToolCopies:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    module.exit_json(**ToolCopies(module).run())
+    try:
+        module.exit_json(**ToolCopies(module).run())
+    except ModuleError as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
 
 
 if __name__ == "__main__":
