@@ -192,7 +192,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._apt_sources impo
     without_entries,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprint
 
 
@@ -493,10 +493,7 @@ def _encode(text: str) -> bytes:
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("content",))])
-    try:
-        module.exit_json(**AptRepositoryTakeover(module).run())
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: AptRepositoryTakeover(module).run())
 
 
 if __name__ == "__main__":

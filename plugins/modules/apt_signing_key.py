@@ -141,7 +141,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     download,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._download_spec import download_argument_spec
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     OpenPGPError,
     dearmor,
@@ -274,10 +274,7 @@ def main() -> None:
         mutually_exclusive=[("url", "src")],
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**AptSigningKey(module).run())
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: AptSigningKey(module).run())
 
 
 if __name__ == "__main__":

@@ -194,7 +194,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pronk8s.platform.plugins.module_utils import _receipt as receipts
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
 
 STATES = ("ok", "tampered", "missing", "receipt-malformed", "unmanaged")
@@ -338,11 +338,8 @@ def argument_spec() -> dict:
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     p = module.params
-    try:
-        module.exit_json(**InstalledArtifacts(p["receipt_dir"] or receipts.default_receipt_dir(), p["install_dirs"],
-                                              p["hash_unmanaged"]).run())
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: InstalledArtifacts(p["receipt_dir"] or receipts.default_receipt_dir(), p["install_dirs"],
+                                                 p["hash_unmanaged"]).run())
 
 
 if __name__ == "__main__":

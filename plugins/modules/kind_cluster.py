@@ -267,7 +267,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._kind import (
     MIN_KIND_VERSION,
     ConfigValidator,
@@ -583,7 +583,7 @@ class KindCluster:
         return loaded
 
     # ---- flow ------------------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self) -> dict[str, Any]:
         try:
             existing = self.cli.clusters()
             name = self._name(existing)
@@ -595,7 +595,7 @@ class KindCluster:
                 self.present(name, name in existing)
         except KindCommandError as exc:
             raise ModuleError(msg=str(exc), **exc.details(), **self.result)
-        self.module.exit_json(changed=self.changed, **self.result)
+        return dict(changed=self.changed, **self.result)
 
     def absent(self, name: str, exists: bool) -> None:
         before = dict(name=name, exists=exists, nodes=self.cli.nodes(name) if exists else [])
@@ -658,10 +658,7 @@ def main() -> None:
         mutually_exclusive=[("name", "generate_name")],
         supports_check_mode=True,
     )
-    try:
-        KindCluster(module).run()
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: KindCluster(module).run())
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_if_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._tool_copies import (
     DPKG,
@@ -277,10 +277,7 @@ class ToolCopies:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        module.exit_json(**ToolCopies(module).run())
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: ToolCopies(module).run())
 
 
 if __name__ == "__main__":
