@@ -65,6 +65,17 @@ def normalize_fingerprint(value: str) -> str:
     return text
 
 
+def normalize_fingerprints(values: list[str], option: str) -> list[str]:
+    """normalize_fingerprint() of each value; the OpenPGPError names the bad one as ``option[index]``."""
+    normalized = []
+    for index, value in enumerate(values):
+        try:
+            normalized.append(normalize_fingerprint(value))
+        except OpenPGPError as exc:
+            raise OpenPGPError(f"{option}[{index}]: {exc}") from exc
+    return normalized
+
+
 def crc24(data: bytes) -> int:
     """The CRC-24 of RFC 4880 section 6.1, used by ASCII armor."""
     crc = 0xB704CE

@@ -193,7 +193,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._apt_sources impo
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
-from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprint
+from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprints
 
 
 def argument_spec() -> dict:
@@ -267,13 +267,10 @@ class AptRepositoryTakeover:
             raise self.error("content: required with state=present (the whole deb822 source to write to dest)")
         if not [prefix for prefix in self.p["repository"] if prefix.strip()]:
             raise self.error("repository: at least one URI prefix is needed")
-        fprs = []
-        for index, value in enumerate(self.p["fingerprints"]):
-            try:
-                fprs.append(normalize_fingerprint(value))
-            except OpenPGPError as exc:
-                raise self.error(f"fingerprints[{index}]: {exc}") from exc
-        self.fingerprints = fprs
+        try:
+            self.fingerprints = normalize_fingerprints(self.p["fingerprints"], "fingerprints")
+        except OpenPGPError as exc:
+            raise self.error(str(exc)) from exc
 
     def _plan_sources(self, sources: list[SourceFile], prefixes: list[str], dest: str) -> list[SourceFile]:
         """Plan the source files; returns the sources as they will be (for the keyrings still in use)."""

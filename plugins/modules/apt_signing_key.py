@@ -145,7 +145,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._errors import Mo
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     OpenPGPError,
     dearmor,
-    normalize_fingerprint,
+    normalize_fingerprints,
     read_public_keys,
 )
 
@@ -195,12 +195,10 @@ class AptSigningKey:
         return self.result
 
     def _expected(self) -> list[str]:
-        expected = []
-        for index, value in enumerate(self.params["fingerprint"]):
-            try:
-                expected.append(normalize_fingerprint(value))
-            except OpenPGPError as exc:
-                raise self._error(f"fingerprint[{index}]: {exc}") from exc
+        try:
+            expected = normalize_fingerprints(self.params["fingerprint"], "fingerprint")
+        except OpenPGPError as exc:
+            raise self._error(str(exc)) from exc
         if not expected:
             raise self._error("fingerprint: at least one fingerprint must be pinned")
         self.result["expected_fingerprints"] = expected
