@@ -25,15 +25,14 @@ author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
   - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
 attributes:
   check_mode:
     support: full
     details: Verifies; does not store evidence.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-    support: full
+  action:
     details: Runs on the controller whatever the play's hosts.
   idempotent:
     support: full

@@ -30,9 +30,6 @@ attributes:
     details: The module only reads.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
   idempotent:
     support: full
     details: The module only reads.
