@@ -208,7 +208,6 @@ class ConfigValidator:
                     self.errors.append(f"{path}[{index}]: must be a string, got {type(value).__name__}")
 
 
-
 def _is_type(value: Any, expected: type) -> bool:
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
