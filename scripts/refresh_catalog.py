@@ -12,8 +12,8 @@
       a shipped pin is refused with both sums.
 
   python scripts/refresh_catalog.py facts FILE [--source TOOL=TEXT ...] [--date YYYY-MM-DD]
-      Import a facts file of third-party pins (tool -> arch -> version -> sha256; e.g. the steering
-      repository's shared/data/upstream-checksums-2026.yml) at level 'copied'. Values the file lists as
+      Import a facts file of third-party pins (tool -> arch -> version -> sha256; e.g. the copy in
+      tests/unit/fixtures/upstream-checksums/upstream-checksums-2026.yml) at level 'copied'. Values the file lists as
       disputed or never released, unusable digests (the empty file's sha256) and values that disagree
       with a pin already in the catalog are left out and listed. Each pin records its sources and
       whether they were cross-checked ('single-source' when only one source gave it).

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, _pinning
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
@@ -23,10 +22,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(_pinning.EVIDENCE_ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        args = validated.validated_parameters
+        args = self.validate_argument_spec(argument_spec=_pinning.evidence_argument_spec())[1]
         try:
             result.update(self._verify(args["artifact"], Path(args["directory"]), args["store"] and not self._task.check_mode))
         except (KeyError, TypeError) as exc:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog, _pinning
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadError, DownloadOptions
@@ -19,10 +18,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(_pinning.PIN_ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        args = validated.validated_parameters
+        args = self.validate_argument_spec(argument_spec=_pinning.pin_argument_spec())[1]
         try:
             result.update(self._pin(args))
         except (_catalog.CatalogError, _pinning.PinError, DownloadError, OSError) as exc:

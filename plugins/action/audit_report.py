@@ -17,14 +17,18 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 from ansible_collections.pronk8s.platform.plugins.plugin_utils import _audit_report as audit
 
-ARGUMENT_SPEC = {
-    "hosts": {"type": "list", "elements": "str", "required": True},
-    "report_dir": {"type": "path", "required": True},
-    "results_var": {"type": "str", "default": "audit_installed"},
-    "inputs_var": {"type": "str", "default": "audit_host_input"},
-    "minimum_verification": {"type": "str", "choices": ["", *audit.VERIFICATION_LEVELS], "default": ""},
-}
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
+
+
+def argument_spec() -> dict:
+    """The options of the audit_report module (a new dict each call)."""
+    return dict(
+        hosts=dict(type="list", elements="str", required=True),
+        report_dir=dict(type="path", required=True),
+        results_var=dict(type="str", default="audit_installed"),
+        inputs_var=dict(type="str", default="audit_host_input"),
+        minimum_verification=dict(type="str", choices=["", *audit.VERIFICATION_LEVELS], default=""),
+    )
 
 
 def collection_version() -> str:
@@ -67,7 +71,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=argument_spec())[1]
         hostvars = task_vars.get("hostvars", {})
         inputs = []
         for name in args["hosts"]:

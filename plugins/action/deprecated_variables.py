@@ -14,16 +14,21 @@ from ansible.plugins.action import ActionBase
 COLLECTION = "pronk8s.platform"
 
 
+def argument_spec() -> dict:
+    """The options of the deprecated_variables module (a new dict each call)."""
+    return dict(
+        renamed=dict(type="dict", required=True),
+        version=dict(type="str", required=True),
+    )
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=dict(
-            renamed=dict(type="dict", required=True),
-            version=dict(type="str", required=True),
-        ))[1]
+        args = self.validate_argument_spec(argument_spec=argument_spec())[1]
         task_vars = task_vars or {}
         found = {old: new for old, new in args["renamed"].items() if old in task_vars}
         result.update(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -26,6 +25,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import staged_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import ChecksumError, parse_spec
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import resolve as resolve_checksum
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import (
@@ -160,16 +160,11 @@ class ActionModule(ActionBase):
             fcntl.flock(lock, fcntl.LOCK_EX)
             if os.path.isfile(final) and sha256_file(final) == digest:
                 return final
-            fd, partial = tempfile.mkstemp(prefix=".partial-", dir=entry)
-            os.close(fd)
-            try:
-                got = download(url, partial, opts)
+            # mode None: the cached artifact keeps mkstemp's 0600, it is only ever read by this user.
+            with staged_file(final, prefix=".partial-", mode=None) as partial:
+                got = download(url, partial.path, opts)
                 if got.sha256 != digest:
                     raise AnsibleActionFail(
                         f"sha256 mismatch for {redact_url(url)}: expected {digest}, got {got.sha256} ({got.size} bytes "
                         f"received); nothing was cached or copied to any host")
-                os.replace(partial, final)
-            finally:
-                if os.path.exists(partial):
-                    os.unlink(partial)
         return final

@@ -1,4 +1,5 @@
-# Copyright (c) 2026, pronk8s developers
+# -*- coding: utf-8 -*-
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -104,6 +105,13 @@ options:
         and the first C(IdentityFile)) to Ansible as C(ansible_ssh_common_args).
     type: bool
     default: true
+  cache_connection:
+    description:
+      - Cache connection data or path, read cache plugin documentation for specifics.
+      - For a cache plugin that keeps files (V(ansible.builtin.jsonfile), C(community.general.yaml),
+        C(community.general.pickle)), defaults to C($XDG_CACHE_HOME/pronk8s/inventory), or
+        C(~/.cache/pronk8s/inventory) when E(XDG_CACHE_HOME) is unset or not an absolute path.
+        Any other cache plugin gets no default.
 """
 
 EXAMPLES = r"""
@@ -124,8 +132,7 @@ keyed_groups:
   - key: vagrant_provider
     prefix: provider
 cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/pronk8s/inventory
+cache_plugin: ansible.builtin.jsonfile  # files under $XDG_CACHE_HOME/pronk8s/inventory (cache_connection sets another place)
 cache_timeout: 3600
 
 ---
@@ -145,9 +152,12 @@ import shutil
 import subprocess
 from typing import Any
 
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.plugins.cache import BaseFileCacheModule
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.plugins.loader import cache_loader
+from ansible_collections.pronk8s.platform.plugins.module_utils._xdg import cache_dir
 
 # Escapes of Vagrant's machine-readable format (lib/vagrant/ui.rb, MachineReadable#machine).
 _MACHINE_READABLE_ESCAPES = (("%!(VAGRANT_COMMA)", ","), ("\\n", "\n"), ("\\r", "\r"))
@@ -314,6 +324,15 @@ def connection_vars(options: list[tuple[str, str]], ssh_options: bool = True) ->
     return hostvars
 
 
+def _keeps_files(cache_plugin: str) -> bool:
+    try:
+        cls = cache_loader.get(cache_plugin, class_only=True)
+    except AnsibleError:
+        return False  # an unknown plugin: Ansible names it when it loads the cache
+    cls = getattr(cls, "__wrapped__", cls)  # ansible-core 2.19 wraps persistent cache plugins in a proxy
+    return isinstance(cls, type) and issubclass(cls, BaseFileCacheModule)
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "pronk8s.platform.vagrant"
 
@@ -324,6 +343,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return True
         self.display.vvv("Skipping %s: pronk8s.platform.vagrant reads only files ending in vagrant.yml or vagrant.yaml" % path)
         return False
+
+    def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
+        super(InventoryModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        # Called by _read_config_data just before it loads the cache plugin: a file cache with no place set
+        # gets the collection's XDG cache directory instead of failing for want of one.
+        if (self.get_option("cache") and self.get_option("cache_connection") is None
+                and _keeps_files(self.get_option("cache_plugin"))):
+            self.set_option("cache_connection", cache_dir("inventory"))
 
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super(InventoryModule, self).parse(inventory, loader, path, cache)

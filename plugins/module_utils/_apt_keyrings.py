@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-
-# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
-# do not import it from other collections or from playbooks.
-
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Take one vendor's keys out of apt keyrings (``/etc/apt/trusted.gpg``, ``trusted.gpg.d/*``), keeping the rest.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
 
 ``apt-key add`` (and older install instructions) put a vendor's key in a keyring apt trusts for EVERY
 repository. A keyring here is a sequence of transferable public keys (a primary key packet and what

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-
-# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
-# do not import it from other collections or from playbooks.
-
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read apt's source files (one-line ``.list`` and deb822 ``.sources``) and take one repository out of them.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
 
 Only what a takeover needs: which entries name a repository (by URI prefix), which keyrings they are
 signed by, and the text of a file with those entries disabled, every other byte kept. apt's own rules

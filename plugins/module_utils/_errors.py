@@ -8,13 +8,13 @@ This is private to the pronk8s.platform collection: modules and plugins of this 
 import it, nothing else should.
 
 Helpers raise their own domain exceptions (OpenPGPError, DownloadError, OSError...). A module's
-class turns each into a ModuleError where it can name the option and the value, and ``main()`` is
-the only place that calls ``fail_json``.
+class turns each into a ModuleError where it can name the option and the value, and ``main()`` hands
+its work to exit_with(), the only place that calls ``fail_json``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 class ModuleError(Exception):
@@ -24,3 +24,12 @@ class ModuleError(Exception):
         super().__init__(msg)
         self.msg = msg
         self.result = result
+
+
+def exit_with(module: Any, run: Callable[[], dict]) -> None:
+    """Exit the AnsibleModule with the result ``run()`` returns, or fail it with the ModuleError it raises."""
+    try:
+        result = run()
+    except ModuleError as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
+    module.exit_json(**result)

@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-#
-# PRIVATE TO THIS COLLECTION: the pure logic of the kind_cluster module: kind's rules for names and
-# Cluster configs, node naming, fingerprints, the record file, and reading kind's output (version,
-# load messages). The module itself runs kind (its KindCLI class). Not a public API; may change
-# without notice. Import only from plugins of pronk8s.platform.
-"""kind's rules and outputs for pronk8s.platform.kind_cluster: config validation, node naming, fingerprints, records."""
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""kind's rules and outputs for pronk8s.platform.kind_cluster: config validation, node naming, fingerprints, records.
+
+The pure logic of the module: kind's rules for names and cluster configs, node naming, fingerprints,
+the record file, and reading kind's output (version, load messages). The module itself runs kind (its
+KindCLI class).
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
 
@@ -119,7 +123,8 @@ class ConfigValidator:
         self._nodes(config.get("nodes"))
         for key in ("kubeadmConfigPatches", "containerdConfigPatches", "containerdConfigPatchesJSON6902"):
             self._strings(f"config.{key}", config.get(key))
-        self._patches_json6902("config.kubeadmConfigPatchesJSON6902", config.get("kubeadmConfigPatchesJSON6902"))
+        self._check_mappings("config.kubeadmConfigPatchesJSON6902", config.get("kubeadmConfigPatchesJSON6902"),
+                             PATCH_JSON6902_FIELDS)
         return self.errors
 
     def _fields(self, path: str, data: dict, fields: dict[str, type]) -> None:
@@ -143,16 +148,28 @@ class ConfigValidator:
         if _is_type(port, int) and port != 0 and not -1 <= port <= 65535:
             self.errors.append(f"config.networking.apiServerPort: invalid port number {port}")
 
+    def _mappings(self, path: str, items: Any, fields: dict[str, type]) -> Iterator[tuple[str, dict]]:
+        """Each mapping of the list at `path`, its fields checked, with its own path; other items are errors."""
+        if not isinstance(items, list):
+            return
+        for index, item in enumerate(items):
+            where = f"{path}[{index}]"
+            if isinstance(item, dict):
+                self._fields(where, item, fields)
+                yield where, item
+            else:
+                self.errors.append(f"{where}: must be a mapping, got {item!r}")
+
+    def _check_mappings(self, path: str, items: Any, fields: dict[str, type]) -> None:
+        """A list of mappings whose fields are all there is to check (mounts, JSON 6902 patches)."""
+        for _where, _mapping in self._mappings(path, items, fields):
+            pass
+
     def _nodes(self, nodes: Any) -> None:
-        if nodes is None or not isinstance(nodes, list):
+        if not isinstance(nodes, list):
             return
         control_planes = 0
-        for index, node in enumerate(nodes):
-            path = f"config.nodes[{index}]"
-            if not isinstance(node, dict):
-                self.errors.append(f"{path}: must be a mapping, got {node!r}")
-                continue
-            self._fields(path, node, NODE_FIELDS)
+        for path, node in self._mappings("config.nodes", nodes, NODE_FIELDS):
             role = node.get("role", "control-plane")  # kind's default for an empty role
             if role not in ROLES:
                 self.errors.append(f"{path}.role: {role!r} is not a valid node role ({', '.join(ROLES)})")
@@ -161,22 +178,16 @@ class ConfigValidator:
                 if not isinstance(value, str):
                     self.errors.append(f"{path}.labels.{key}: must be a string, got {value!r} (quote it)")
             self._port_mappings(f"{path}.extraPortMappings", node.get("extraPortMappings"))
-            self._mounts(f"{path}.extraMounts", node.get("extraMounts"))
+            self._check_mappings(f"{path}.extraMounts", node.get("extraMounts"), MOUNT_FIELDS)
             self._strings(f"{path}.kubeadmConfigPatches", node.get("kubeadmConfigPatches"))
-            self._patches_json6902(f"{path}.kubeadmConfigPatchesJSON6902", node.get("kubeadmConfigPatchesJSON6902"))
+            self._check_mappings(f"{path}.kubeadmConfigPatchesJSON6902", node.get("kubeadmConfigPatchesJSON6902"),
+                                 PATCH_JSON6902_FIELDS)
         if control_planes < 1:
             self.errors.append("config.nodes: must have at least one control-plane node")
 
     def _port_mappings(self, path: str, mappings: Any) -> None:
-        if not isinstance(mappings, list):
-            return
         seen: set[tuple[str, int, str]] = set()
-        for index, mapping in enumerate(mappings):
-            item = f"{path}[{index}]"
-            if not isinstance(mapping, dict):
-                self.errors.append(f"{item}: must be a mapping, got {mapping!r}")
-                continue
-            self._fields(item, mapping, PORT_MAPPING_FIELDS)
+        for item, mapping in self._mappings(path, mappings, PORT_MAPPING_FIELDS):
             for key in ("containerPort", "hostPort"):
                 port = mapping.get(key)
                 if _is_type(port, int) and not -1 <= port <= 65535:
@@ -189,29 +200,12 @@ class ConfigValidator:
                                        f"{key[0]}:{key[1]}/{key[2]}")
                 seen.add(key)
 
-    def _mounts(self, path: str, mounts: Any) -> None:
-        if not isinstance(mounts, list):
-            return
-        for index, mount in enumerate(mounts):
-            if isinstance(mount, dict):
-                self._fields(f"{path}[{index}]", mount, MOUNT_FIELDS)
-            else:
-                self.errors.append(f"{path}[{index}]: must be a mapping, got {mount!r}")
-
     def _strings(self, path: str, values: Any) -> None:
         if isinstance(values, list):
             for index, value in enumerate(values):
                 if not isinstance(value, str):
                     # Patches may hold credentials: name the type, never the value.
                     self.errors.append(f"{path}[{index}]: must be a string, got {type(value).__name__}")
-
-    def _patches_json6902(self, path: str, patches: Any) -> None:
-        if isinstance(patches, list):
-            for index, patch in enumerate(patches):
-                if isinstance(patch, dict):
-                    self._fields(f"{path}[{index}]", patch, PATCH_JSON6902_FIELDS)
-                else:
-                    self.errors.append(f"{path}[{index}]: must be a mapping, got {patch!r}")
 
 
 def _is_type(value: Any, expected: type) -> bool:

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-
-# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
-# do not import it from other collections or from playbooks.
-
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read OpenPGP public keys without gpg: de-armor them and compute primary key fingerprints.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
 
 Only what a key pin needs: RFC 4880 / RFC 9580 packet framing, ASCII armor with its CRC-24, and
 the v4 (SHA-1) and v5/v6 (SHA-256) fingerprint of each primary key. Signatures are not checked
@@ -63,6 +63,17 @@ def normalize_fingerprint(value: str) -> str:
             "a short or long key id is not enough to pin a key"
         )
     return text
+
+
+def normalize_fingerprints(values: list[str], option: str) -> list[str]:
+    """normalize_fingerprint() of each value; the OpenPGPError names the bad one as ``option[index]``."""
+    normalized = []
+    for index, value in enumerate(values):
+        try:
+            normalized.append(normalize_fingerprint(value))
+        except OpenPGPError as exc:
+            raise OpenPGPError(f"{option}[{index}]: {exc}") from exc
+    return normalized
 
 
 def crc24(data: bytes) -> int:

@@ -29,26 +29,33 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import 
 from ansible_collections.pronk8s.platform.plugins.module_utils._download import DownloadError, DownloadOptions, download, fetch_text
 
 MISSING_STATUS = (403, 404, 410)
-# Options of the artifact_pin and artifact_evidence modules (their action plugins validate with them).
-PIN_ARGUMENT_SPEC = {
-    "tool": {"type": "str", "required": True},
-    "versions": {"type": "list", "elements": "str", "required": True},
-    "arches": {"type": "list", "elements": "str", "default": ["amd64", "arm64"]},
-    "pins_dir": {"type": "path", "required": True},
-    "base_url": {"type": "str"},
-    "minimum_level": {"type": "str", "choices": ["signature", "checksum-file"]},
-    "timeout": {"type": "int", "default": 30},
-    "retries": {"type": "int", "default": 2},
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_path": {"type": "path"},
-}
-EVIDENCE_ARGUMENT_SPEC = {
-    "artifact": {"type": "dict", "required": True},
-    "directory": {"type": "path", "required": True},
-    "store": {"type": "bool", "default": False},
-}
 PINS_HEADER = ("# Written by the pronk8s.platform pin flow (pin playbook, scripts/refresh_catalog.py): do not edit\n"
                "# by hand. Per version and arch: sha256, verification level, source, date, cross-check, evidence.\n")
+
+
+def pin_argument_spec() -> dict:
+    """The options of the artifact_pin module (a new dict each call); its action plugin validates with them."""
+    return dict(
+        tool=dict(type="str", required=True),
+        versions=dict(type="list", elements="str", required=True),
+        arches=dict(type="list", elements="str", default=["amd64", "arm64"]),
+        pins_dir=dict(type="path", required=True),
+        base_url=dict(type="str"),
+        minimum_level=dict(type="str", choices=["signature", "checksum-file"]),
+        timeout=dict(type="int", default=30),
+        retries=dict(type="int", default=2),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+    )
+
+
+def evidence_argument_spec() -> dict:
+    """The options of the artifact_evidence module (a new dict each call); its action plugin validates with them."""
+    return dict(
+        artifact=dict(type="dict", required=True),
+        directory=dict(type="path", required=True),
+        store=dict(type="bool", default=False),
+    )
 
 
 class PinError(Exception):

@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-#
-# PRIVATE TO THIS COLLECTION: the sshd lock-out check of the host_base role (through the filters
-# pronk8s.platform.sshd_login_problems and pronk8s.platform.sshd_authorized_keys_files). Not a public
-# API; may change without notice. Import only from plugins of pronk8s.platform.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Would sshd let one login in? Reads `sshd -T -C ...` output and applies sshd's own access rules.
+
+The sshd lock-out check of the host_base role, through the filters pronk8s.platform.sshd_login_problems
+and pronk8s.platform.sshd_authorized_keys_files.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
 
 sshd evaluates its Match blocks itself when `sshd -T` is given the connection (`-C user=,host=,addr=,
 laddr=,lport=`); what it does not evaluate in test mode is who may log in: AllowUsers, DenyUsers,

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-
-# This module_utils is PRIVATE to this collection. It may change or disappear at any time:
-# do not import it from other collections or from playbooks.
-
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every copy of a command a user may run: where it is, who put it there, and which one their PATH picks.
+
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
 
 Pure functions over paths (the module does the I/O): the usual places other installers use, the
 installer a path betrays (dpkg is asked separately), and the order a PATH gives.

@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import shutil
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pronk8s.platform.plugins.module_utils import _local_facts as local_facts
 from ansible_collections.pronk8s.platform.plugins.module_utils import _receipt as receipts
 from ansible_collections.pronk8s.platform.plugins.module_utils._archive import ArchiveError, extract_member
+from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import staged_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._checksum import (
     ChecksumError,
     ChecksumSpec,
@@ -199,54 +199,48 @@ class VerifiedBinary:
         return self.result
 
     def _install(self) -> tuple[str, str]:
-        directory = os.path.dirname(self.dest)
-        base = os.path.basename(self.dest)
-        fd, artifact = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{base}-artifact-", dir=directory)
-        os.close(fd)
-        staged = None
-        try:
-            artifact_sha, size = self._obtain(artifact)
-            expected = resolve_checksum(self.spec, self.origin, lambda url: fetch_text(url, self.download_opts))
-            if artifact_sha != expected:
-                raise InstallError(
-                    f"sha256 mismatch for {self.shown}: expected {expected}, got {artifact_sha} "
-                    f"({size} bytes received); {self.dest} and its receipt were left unchanged")
+        temp_prefix = f"{TEMP_PREFIX}{os.path.basename(self.dest)}"
+
+        def ready_to_install(path: str) -> None:
+            # On the staged file, before the rename: a binary that fails validation never replaces dest.
+            self._apply_attributes(path, report=False)
+            self._validate_new(path)
+
+        ready = dict(mode=None, check=ready_to_install)
+        with staged_file(self.dest, prefix=f"{temp_prefix}-artifact-", **ready) as artifact:
+            artifact_sha = self._obtain(artifact.path)
             if self.member:
-                fd, staged = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{base}-new-", dir=directory)
-                with os.fdopen(fd, "wb") as out:
-                    writer = HashingWriter(out)
-                    extract_member(artifact, self.member, writer, self.shown)
+                artifact.discard()  # the archive is scratch: its member is what gets installed
+                with staged_file(self.dest, prefix=f"{temp_prefix}-new-", **ready) as staged:
+                    writer = HashingWriter(staged.file)
+                    extract_member(artifact.path, self.member, writer, self.shown)
                 installed_sha = writer.hexdigest()
             else:
-                staged, artifact = artifact, None
                 installed_sha = artifact_sha
-            self._apply_attributes(staged, report=False)
-            self._validate_new(staged)
-            # Same directory, same filesystem: the rename is atomic, readers see old or new, never half.
-            os.replace(staged, self.dest)
-            staged = None
-            self._write_receipt(installed_sha, artifact_sha)
-            return installed_sha, artifact_sha
-        finally:
-            for leftover in (artifact, staged):
-                if leftover and os.path.exists(leftover):
-                    os.unlink(leftover)
+        self._write_receipt(installed_sha, artifact_sha)
+        return installed_sha, artifact_sha
 
-    def _obtain(self, path: str) -> tuple[str, int]:
-        """Put the artifact at `path`; return its sha256 and size."""
+    def _obtain(self, path: str) -> str:
+        """Put the artifact at `path` and check it against the pinned checksum; return its sha256."""
         p = self.params
         if p["url"]:
             got = download(p["url"], path, self.download_opts)
             self.result["downloaded_bytes"] = got.size
-            self.result["distributed_from"] = "host"
-            return got.sha256, got.size
-        if not os.path.isfile(p["src"]):
+            artifact_sha, size = got.sha256, got.size
+        elif not os.path.isfile(p["src"]):
             raise InstallError(f"src {p['src']} does not exist on the host")
-        with open(p["src"], "rb") as source, open(path, "wb") as out:
-            writer = HashingWriter(out)
-            shutil.copyfileobj(source, writer, 1024 * 1024)
+        else:
+            with open(p["src"], "rb") as source, open(path, "wb") as out:
+                writer = HashingWriter(out)
+                shutil.copyfileobj(source, writer, 1024 * 1024)
+            artifact_sha, size = writer.hexdigest(), writer.size
         self.result["distributed_from"] = "host"
-        return writer.hexdigest(), writer.size
+        expected = resolve_checksum(self.spec, self.origin, lambda url: fetch_text(url, self.download_opts))
+        if artifact_sha != expected:
+            raise InstallError(
+                f"sha256 mismatch for {self.shown}: expected {expected}, got {artifact_sha} "
+                f"({size} bytes received); {self.dest} and its receipt were left unchanged")
+        return artifact_sha
 
     def _validate_new(self, path: str) -> None:
         command = self.params["validate"]

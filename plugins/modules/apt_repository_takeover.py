@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -191,7 +192,8 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._apt_sources impo
     without_entries,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
-from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprint
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
+from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import OpenPGPError, normalize_fingerprints
 
 
 def argument_spec() -> dict:
@@ -233,8 +235,9 @@ class AptRepositoryTakeover:
                              "backup_dir": None, "messages": [], "diff": []}
         self.changes: list[Change] = []
 
-    def fail(self, msg: str) -> None:
-        self.module.fail_json(msg=msg, **self.result)
+    def error(self, msg: str) -> ModuleError:
+        """The failure to raise, carrying what the module found and did so far."""
+        return ModuleError(msg, **self.result)
 
     # --- planning (read-only) -------------------------------------------------------------------
 
@@ -259,18 +262,15 @@ class AptRepositoryTakeover:
     def _validate(self) -> None:
         dest = self.p["dest"]
         if not dest.endswith(".sources") or os.path.dirname(dest) != os.path.join(self.root, "sources.list.d"):
-            self.fail(f"dest: {dest} must be a .sources file in {self.root}/sources.list.d (apt reads nothing else there)")
+            raise self.error(f"dest: {dest} must be a .sources file in {self.root}/sources.list.d (apt reads nothing else there)")
         if self.p["state"] == "present" and self.p["content"] is None:
-            self.fail("content: required with state=present (the whole deb822 source to write to dest)")
+            raise self.error("content: required with state=present (the whole deb822 source to write to dest)")
         if not [prefix for prefix in self.p["repository"] if prefix.strip()]:
-            self.fail("repository: at least one URI prefix is needed")
-        fprs = []
-        for index, value in enumerate(self.p["fingerprints"]):
-            try:
-                fprs.append(normalize_fingerprint(value))
-            except OpenPGPError as exc:
-                self.fail(f"fingerprints[{index}]: {exc}")
-        self.fingerprints = fprs
+            raise self.error("repository: at least one URI prefix is needed")
+        try:
+            self.fingerprints = normalize_fingerprints(self.p["fingerprints"], "fingerprints")
+        except OpenPGPError as exc:
+            raise self.error(str(exc)) from exc
 
     def _plan_sources(self, sources: list[SourceFile], prefixes: list[str], dest: str) -> list[SourceFile]:
         """Plan the source files; returns the sources as they will be (for the keyrings still in use)."""
@@ -364,7 +364,8 @@ class AptRepositoryTakeover:
                     self.result["edited"].append(change.path)
         except OSError as exc:
             self._restore(originals)
-            self.fail(f"changing {self.root} failed ({to_native(exc)}); the previous files were restored byte for byte")
+            raise self.error(f"changing {self.root} failed ({to_native(exc)}); the previous files were restored "
+                             "byte for byte") from exc
         if any(change.before is not None for change in self.changes):
             self.result["backup_dir"] = backup_root
         readable, message = self._apt_reads_sources()
@@ -378,7 +379,7 @@ class AptRepositoryTakeover:
         if os.path.isdir(backup_root):
             shutil.rmtree(backup_root, ignore_errors=True)
         self.result.update(moved=[], edited=[], keys_removed=[], backup_dir=None)
-        self.fail(
+        raise self.error(
             f"apt cannot read its sources after taking over {', '.join(self.p['repository'])}: {message}. "
             f"Files apt points at: {', '.join(culprits) or 'none named'}. "
             f"The previous files were restored byte for byte: {', '.join(restored)}."
@@ -415,8 +416,8 @@ class AptRepositoryTakeover:
                         raise OSError(f"{path} does not read back as it was")
                 restored.append(path)
             except OSError as exc:
-                self.module.fail_json(msg=f"RESTORE FAILED for {path}: {to_native(exc)}; its previous content is in the "
-                                          f"backups under {self.p['backup_dir']}", **self.result)
+                raise self.error(f"RESTORE FAILED for {path}: {to_native(exc)}; its previous content is in the "
+                                 f"backups under {self.p['backup_dir']}") from exc
         return restored
 
     def _backup(self, path: str, backup_root: str) -> None:
@@ -476,7 +477,7 @@ class AptRepositoryTakeover:
                 raise
             return None
         except OSError as exc:
-            self.fail(f"cannot read {path}: {to_native(exc)}")
+            raise self.error(f"cannot read {path}: {to_native(exc)}") from exc
 
     def _read_text(self, path: str) -> str:
         return (self._read_bytes(path) or b"").decode("utf-8", errors="surrogateescape")
@@ -489,7 +490,7 @@ def _encode(text: str) -> bytes:
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("content",))])
-    module.exit_json(**AptRepositoryTakeover(module).run())
+    exit_with(module, lambda: AptRepositoryTakeover(module).run())
 
 
 if __name__ == "__main__":

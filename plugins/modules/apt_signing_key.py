@@ -141,11 +141,11 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._download import 
     download,
 )
 from ansible_collections.pronk8s.platform.plugins.module_utils._download_spec import download_argument_spec
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     OpenPGPError,
     dearmor,
-    normalize_fingerprint,
+    normalize_fingerprints,
     read_public_keys,
 )
 
@@ -195,12 +195,10 @@ class AptSigningKey:
         return self.result
 
     def _expected(self) -> list[str]:
-        expected = []
-        for index, value in enumerate(self.params["fingerprint"]):
-            try:
-                expected.append(normalize_fingerprint(value))
-            except OpenPGPError as exc:
-                raise self._error(f"fingerprint[{index}]: {exc}") from exc
+        try:
+            expected = normalize_fingerprints(self.params["fingerprint"], "fingerprint")
+        except OpenPGPError as exc:
+            raise self._error(str(exc)) from exc
         if not expected:
             raise self._error("fingerprint: at least one fingerprint must be pinned")
         self.result["expected_fingerprints"] = expected
@@ -274,10 +272,7 @@ def main() -> None:
         mutually_exclusive=[("url", "src")],
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**AptSigningKey(module).run())
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: AptSigningKey(module).run())
 
 
 if __name__ == "__main__":

@@ -25,15 +25,14 @@ author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
   - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
 attributes:
   check_mode:
     support: full
     details: Verifies; does not store evidence.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-    support: full
+  action:
     details: Runs on the controller whatever the play's hosts.
   idempotent:
     support: full
@@ -83,11 +82,11 @@ stored:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import EVIDENCE_ARGUMENT_SPEC
+from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import evidence_argument_spec
 
 
-def main():
-    module = AnsibleModule(argument_spec=EVIDENCE_ARGUMENT_SPEC, supports_check_mode=True)
+def main() -> None:
+    module = AnsibleModule(argument_spec=evidence_argument_spec(), supports_check_mode=True)
     module.fail_json(msg="pronk8s.platform.artifact_evidence runs on the controller through its action plugin")
 
 

@@ -28,15 +28,14 @@ author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
   - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
 attributes:
   check_mode:
     support: full
     details: Verifies everything and reports what would be written; writes nothing.
   diff_mode:
     support: full
-  platform:
-    platforms: posix
-    support: full
+  action:
     details: Runs on the controller whatever the play's hosts.
   idempotent:
     support: full
@@ -123,11 +122,11 @@ written:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import PIN_ARGUMENT_SPEC
+from ansible_collections.pronk8s.platform.plugins.module_utils._pinning import pin_argument_spec
 
 
-def main():
-    module = AnsibleModule(argument_spec=PIN_ARGUMENT_SPEC, supports_check_mode=True)
+def main() -> None:
+    module = AnsibleModule(argument_spec=pin_argument_spec(), supports_check_mode=True)
     module.fail_json(msg="pronk8s.platform.artifact_pin runs on the controller through its action plugin; "
                          "call it as a task, not with ansible -m on a remote host")
 

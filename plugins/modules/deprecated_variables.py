@@ -20,6 +20,7 @@ author:
   - pronk8s developers (@pronk8s)
 extends_documentation_fragment:
   - pronk8s.platform.attributes
+  - pronk8s.platform.attributes.action
 attributes:
   check_mode:
     support: full
@@ -29,8 +30,9 @@ attributes:
     support: full
     details: Only reads variables.
   platform:
-    support: full
     platforms: all
+  action:
+    details: Runs on the controller only; it reads variables, never the host.
 options:
   renamed:
     description: Old variable name -> new variable name.

@@ -194,6 +194,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pronk8s.platform.plugins.module_utils import _receipt as receipts
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_file
 
 STATES = ("ok", "tampered", "missing", "receipt-malformed", "unmanaged")
@@ -306,37 +307,39 @@ class InstalledArtifacts:
                 "link_target": target}
 
     def run(self) -> dict:
-        artifacts = [self.entry(f) for f in self.receipt_files()]
-        artifacts.sort(key=lambda e: e["path"] or e["receipt"])
-        managed = {e["path"] for e in artifacts if e["path"]}
-        unmanaged = self.unmanaged(managed)
+        try:
+            artifacts = [self.entry(f) for f in self.receipt_files()]
+            artifacts.sort(key=lambda e: e["path"] or e["receipt"])
+            managed = {e["path"] for e in artifacts if e["path"]}
+            unmanaged = self.unmanaged(managed)
+        except OSError as exc:
+            raise ModuleError(f"cannot read the receipts in {self.receipt_dir} or the install directories: {exc}",
+                              receipt_dir=self.receipt_dir) from exc
         counts = {s: 0 for s in STATES}
         for item in artifacts + unmanaged:
             counts[item["state"]] += 1
-        return {"receipt_dir": self.receipt_dir, "verified_at": self.verified_at, "artifacts": artifacts,
-                "unmanaged": unmanaged, "counts": counts}
+        return {"changed": False, "receipt_dir": self.receipt_dir, "verified_at": self.verified_at,
+                "artifacts": artifacts, "unmanaged": unmanaged, "counts": counts}
 
 
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            receipt_dir=dict(type="path"),
-            install_dirs=dict(type="list", elements="path", default=["/usr/local/bin"]),
-            hash_unmanaged=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
+def argument_spec() -> dict:
+    """The module's options (a new dict each call)."""
+    return dict(
+        receipt_dir=dict(type="path"),
+        install_dirs=dict(type="list", elements="path", default=["/usr/local/bin"]),
+        hash_unmanaged=dict(type="bool", default=True),
     )
-    receipt_dir = module.params["receipt_dir"] or receipts.default_receipt_dir()
-    try:
-        result = InstalledArtifacts(receipt_dir, module.params["install_dirs"], module.params["hash_unmanaged"]).run()
-    except OSError as exc:
-        module.fail_json(msg=f"cannot read the receipts in {receipt_dir} or the install directories: {exc}",
-                         receipt_dir=receipt_dir)
-    module.exit_json(changed=False, **result)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    p = module.params
+    exit_with(module, lambda: InstalledArtifacts(p["receipt_dir"] or receipts.default_receipt_dir(), p["install_dirs"],
+                                                 p["hash_unmanaged"]).run())
 
 
 if __name__ == "__main__":

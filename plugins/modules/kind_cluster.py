@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -126,8 +127,9 @@ options:
   fingerprint_dir:
     description:
       - Where the module records the config of each cluster it creates (C(NAME.json), mode 0600).
+      - Defaults to C($XDG_CACHE_HOME/pronk8s/kind), or C(~/.cache/pronk8s/kind) when E(XDG_CACHE_HOME) is unset
+        or not an absolute path, for the user the module runs as on the managed host.
     type: path
-    default: ~/.cache/pronk8s/kind
 notes:
   - Each managed host has its own clusters, records and kubeconfig; run the module where C(kind) and Docker run.
 seealso:
@@ -265,7 +267,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._kind import (
     MIN_KIND_VERSION,
     ConfigValidator,
@@ -283,6 +285,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._kind import (
     parse_version,
     random_name,
 )
+from ansible_collections.pronk8s.platform.plugins.module_utils._xdg import cache_dir
 
 try:
     import yaml
@@ -307,7 +310,7 @@ def argument_spec() -> dict:
         load_images=dict(type="list", elements="str", default=[]),
         recreate=dict(type="bool", default=False),
         kind=dict(type="str", default="kind"),
-        fingerprint_dir=dict(type="path", default="~/.cache/pronk8s/kind"),
+        fingerprint_dir=dict(type="path"),
     )
 
 
@@ -456,7 +459,7 @@ class KindCluster:
 
     # ---- state -----------------------------------------------------------------------------------
     def record_path(self, name: str) -> str:
-        return os.path.join(self.params["fingerprint_dir"], f"{name}.json")
+        return os.path.join(self.params["fingerprint_dir"] or cache_dir("kind"), f"{name}.json")
 
     def observe(self, name: str) -> dict[str, Any]:
         """What exists now: nodes, API endpoint and CA hash (from `kind get kubeconfig`), record."""
@@ -580,7 +583,7 @@ class KindCluster:
         return loaded
 
     # ---- flow ------------------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self) -> dict[str, Any]:
         try:
             existing = self.cli.clusters()
             name = self._name(existing)
@@ -592,7 +595,7 @@ class KindCluster:
                 self.present(name, name in existing)
         except KindCommandError as exc:
             raise ModuleError(msg=str(exc), **exc.details(), **self.result)
-        self.module.exit_json(changed=self.changed, **self.result)
+        return dict(changed=self.changed, **self.result)
 
     def absent(self, name: str, exists: bool) -> None:
         before = dict(name=name, exists=exists, nodes=self.cli.nodes(name) if exists else [])
@@ -655,10 +658,7 @@ def main() -> None:
         mutually_exclusive=[("name", "generate_name")],
         supports_check_mode=True,
     )
-    try:
-        KindCluster(module).run()
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: KindCluster(module).run())
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.pronk8s.platform.plugins.module_utils._atomic_file import replace_file
-from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 
 
 def argument_spec() -> dict:
@@ -204,10 +204,7 @@ class SubordinateIds:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        module.exit_json(**SubordinateIds(module).run())
-    except ModuleError as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    exit_with(module, lambda: SubordinateIds(module).run())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, pronk8s developers
+# Copyright (c) pronk8s developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -29,9 +30,6 @@ attributes:
     details: The module only reads.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
   idempotent:
     support: full
     details: The module only reads.
@@ -141,6 +139,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._sha256 import sha256_if_file
 from ansible_collections.pronk8s.platform.plugins.module_utils._tool_copies import (
     DPKG,
@@ -175,15 +174,15 @@ class ToolCopies:
         self.p = module.params
         self.name = self.p["name"]
         if "/" in self.name or not self.name:
-            module.fail_json(msg=f"name: {self.name!r} must be a command name, not a path")
+            raise ModuleError(f"name: {self.name!r} must be a command name, not a path")
         self.account = self._account()
 
     def _account(self) -> pwd.struct_passwd:
         wanted = self.p["user"] or os.environ.get("SUDO_USER") or pwd.getpwuid(os.geteuid()).pw_name
         try:
             return pwd.getpwnam(wanted)
-        except KeyError:
-            self.module.fail_json(msg=f"user: no account {wanted!r} on this host")
+        except KeyError as exc:
+            raise ModuleError(f"user: no account {wanted!r} on this host") from exc
 
     def run(self) -> dict:
         search_path, source = self._search_path()
@@ -275,7 +274,7 @@ class ToolCopies:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    module.exit_json(**ToolCopies(module).run())
+    exit_with(module, lambda: ToolCopies(module).run())
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ from ansible_collections.pronk8s.platform.plugins.module_utils import _catalog
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://github.com/pronk8s/platform/blob/main/docs/schemas/audit-report-v1.schema.json"
 
-# Weakest to strongest (see the catalog's trust levels). A receipt without a level predates levels.
-VERIFICATION_LEVELS = ("copied", "checksum-file", "signature")
+# Weakest to strongest: the catalog's trust levels. A receipt without a level predates levels.
+VERIFICATION_LEVELS = _catalog.LEVELS
 
 # Cell states, most severe first: a cell shows the worst state among its findings.
 CELL_STATES = ("unreachable", "receipt-malformed", "tampered", "missing", "not-installed", "unmanaged",

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "plugins" / "module_utils"))
 from gpg_keys import make_key  # noqa: E402  (the throwaway-key helper of the OpenPGP tests)
 SCRIPT = ROOT / "scripts" / "refresh_catalog.py"
-FACTS_2026 = Path("/work/shared/data/upstream-checksums-2026.yml")
+FACTS_2026 = ROOT / "tests" / "unit" / "fixtures" / "upstream-checksums" / "upstream-checksums-2026.yml"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,6 @@ def pins(catalog: Path, tool: str) -> dict:
     return _catalog.read_pins(catalog / tool / "pins.yml", "shipped")
 
 
-@pytest.mark.skipif(not FACTS_2026.is_file(), reason="the steering repository's shared data is not beside this tree")
 def test_importing_the_2026_facts_again_changes_nothing(refresh, catalog, capsys):
     before = {t: (catalog / t / "pins.yml").read_text() for t in ("kubectl", "helm", "kind")}
     assert refresh.main(["--catalog", str(catalog), "facts", str(FACTS_2026)]) == 0

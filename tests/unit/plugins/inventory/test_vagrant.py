@@ -315,6 +315,32 @@ def test_inventory_cache_serves_the_second_run_without_vagrant(harness, tmp_path
     assert len(harness.vagrant.calls) == 4
 
 
+@pytest.mark.parametrize("xdg_cache_home, where", [
+    ("xdg", "xdg/pronk8s/inventory"),
+    (None, "home/.cache/pronk8s/inventory"),
+])
+def test_a_file_cache_defaults_to_the_xdg_cache_directory(harness, tmp_path, monkeypatch, xdg_cache_home, where):
+    for variable in ("ANSIBLE_CACHE_PLUGIN_CONNECTION", "ANSIBLE_INVENTORY_CACHE_CONNECTION"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    if xdg_cache_home is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / xdg_cache_home))
+    path = harness.config(cache=True, cache_plugin="ansible.builtin.jsonfile")
+    harness.vagrant.add(fixture("status-mixed.out")).add(fixture("sshconfig-running.out"))
+    first = harness.parse(path)
+    assert list((tmp_path / where).iterdir()), "the cache plugin wrote nothing there"
+    assert sorted(harness.parse(path).hosts) == sorted(first.hosts)
+    assert len(harness.vagrant.calls) == 2  # the second run was served from the default place
+
+
+def test_a_memory_cache_gets_no_connection(harness):
+    harness.vagrant.add(fixture("status-mixed.out")).add(fixture("sshconfig-running.out"))
+    harness.parse(harness.config(cache=True))  # the default cache plugin, ansible.builtin.memory
+    assert harness.plugin.get_option("cache_connection") is None
+
+
 def test_verify_file_wants_a_vagrant_yml(harness):
     plugin = inventory_loader.get("pronk8s.platform.vagrant")
     assert plugin.verify_file(str(harness.config("vagrant.yaml")))

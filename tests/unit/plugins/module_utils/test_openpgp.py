@@ -15,6 +15,7 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._openpgp import (
     crc24,
     dearmor,
     normalize_fingerprint,
+    normalize_fingerprints,
     read_public_keys,
 )
 
@@ -160,3 +161,10 @@ def test_indeterminate_length_on_a_key_packet_is_refused(key: TestKey) -> None:
     uid = bytes([0x80 | (13 << 2) | 3]) + b"someone <x@pronk8s.invalid>"
     with pytest.raises(OpenPGPError, match=r"packet 13 \(user id\) at byte \d+ has an indeterminate length"):
         read_public_keys(key.binary + uid)
+
+
+def test_normalize_fingerprints_names_the_bad_item_by_option_and_index():
+    good = "0x" + "ab" * 20
+    assert normalize_fingerprints([good, "CD" * 32], "fingerprint") == ["AB" * 20, "CD" * 32]
+    with pytest.raises(OpenPGPError, match=r"^fingerprints\[1\]: '0123456789ABCDEF' is not an OpenPGP"):
+        normalize_fingerprints([good, "0123456789ABCDEF"], "fingerprints")

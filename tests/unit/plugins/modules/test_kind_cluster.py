@@ -152,6 +152,24 @@ def test_create_passes_validated_config_on_stdin_and_returns_the_cluster(capsys,
     assert "client-key-data" not in json.dumps(result)
 
 
+@pytest.mark.parametrize("xdg_cache_home, where", [
+    (None, "home/.cache/pronk8s/kind"),
+    ("xdg-cache", "xdg-cache/pronk8s/kind"),
+    ("relative/cache", "home/.cache/pronk8s/kind"),  # a relative $XDG_CACHE_HOME is ignored, as the rules say
+])
+def test_records_default_to_the_xdg_cache_directory(capsys, kind, tmp_path, monkeypatch, xdg_cache_home, where) -> None:
+    if xdg_cache_home is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        absolute = not xdg_cache_home.startswith("relative")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / xdg_cache_home) if absolute else xdg_cache_home)
+    result = present(capsys, kind, fingerprint_dir=None)
+    assert result["changed"] is True, result
+    record = tmp_path / where / "demo.json"
+    assert json.loads(record.read_text())["fingerprint"] == result["fingerprint"]
+    assert stat.S_IMODE(record.parent.stat().st_mode) == 0o700
+
+
 def test_default_name_and_kubeconfig_follow_kind(capsys, kind, tmp_path) -> None:
     result = run(capsys, kind)
     assert result["name"] == "kind"
