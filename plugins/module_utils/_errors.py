@@ -27,9 +27,15 @@ class ModuleError(Exception):
 
 
 def exit_with(module: Any, run: Callable[[], dict]) -> None:
-    """Exit the AnsibleModule with the result ``run()`` returns, or fail it with the ModuleError it raises."""
+    """Exit the AnsibleModule with the result ``run()`` returns, or fail it with the ModuleError it raises.
+
+    A result that says ``failed`` (a batch whose items failed on their own, each with its message, while the
+    others were installed) fails the task with that whole result.
+    """
     try:
         result = run()
     except ModuleError as exc:
         module.fail_json(msg=exc.msg, **exc.result)
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(**result)

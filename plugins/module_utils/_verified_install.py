@@ -4,6 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The host half of the verified artifact engine: decide, verify, validate, rename, write the receipt.
 
+This is private to the pronk8s.platform collection: modules and plugins of this collection may
+import it, nothing else should.
+
 One artifact per VerifiedBinary; the verified_binary module runs one, verified_binaries a batch (one
 round trip for all the tools a host needs). Both report failures through install(), with the same messages.
 """

@@ -271,6 +271,7 @@ failed_items:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import ModuleError, exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install import (
     BATCH_ITEM_RULES,
     hide_secrets,
@@ -299,13 +300,13 @@ def run_batch(module: AnsibleModule) -> dict:
     dests = [item["dest"] for item in items]
     twice = sorted({d for d in dests if dests.count(d) > 1})
     if twice:
-        module.fail_json(msg=f"several artifacts have the same dest: {', '.join(twice)}; nothing was changed",
-                         results=[], failed_items=[])
+        raise ModuleError(f"several artifacts have the same dest: {', '.join(twice)}; nothing was changed",
+                          results=[], failed_items=[])
     unresolved = [item["tool"] for item in items if item["tool"]]
     if unresolved:  # only when the module is run without its action plugin
-        module.fail_json(msg=f"catalog tools ({', '.join(unresolved)}) are resolved by the action plugin on the "
-                             "controller; give url or src and checksum instead; nothing was changed",
-                         results=[], failed_items=[])
+        raise ModuleError(f"catalog tools ({', '.join(unresolved)}) are resolved by the action plugin on the "
+                          "controller; give url or src and checksum instead; nothing was changed",
+                          results=[], failed_items=[])
     for item in items:
         hide_secrets(module, item)
     # Items are independent: one that fails leaves its own dest as it was and the others still install.
@@ -320,10 +321,7 @@ def run_batch(module: AnsibleModule) -> dict:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    result = run_batch(module)
-    if result.pop("failed"):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    exit_with(module, lambda: run_batch(module))
 
 
 if __name__ == "__main__":

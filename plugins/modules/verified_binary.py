@@ -312,6 +312,7 @@ distributed_from:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pronk8s.platform.plugins.module_utils import _receipt as receipts
+from ansible_collections.pronk8s.platform.plugins.module_utils._errors import exit_with
 from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install import (
     ITEM_RULES,
     argument_spec,
@@ -327,14 +328,16 @@ from ansible_collections.pronk8s.platform.plugins.module_utils._verified_install
 __all__ = ["main", "receipts", "contains_token"]
 
 
+def run_one(module: AnsibleModule) -> dict:
+    """Install the artifact, then record it in the local facts file (when asked), in the same round trip."""
+    result = install(module)
+    return with_local_facts(result, record_local_facts(module, [result], module.params["local_facts_dir"]))
+
+
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **ITEM_RULES)
     hide_secrets(module, module.params)
-    result = install(module)
-    result = with_local_facts(result, record_local_facts(module, [result], module.params["local_facts_dir"]))
-    if result.pop("failed", False):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    exit_with(module, lambda: run_one(module))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 
@@ -89,3 +90,58 @@ def test_item_rules_are_the_single_modules(tmp_path, server):
     batch[0]["src"] = "/nowhere"
     result = run(batch)
     assert result["failed"] and "mutually exclusive" in result["msg"]
+
+
+# ---- local facts, written by the module in the same round trip -------------------------------------------
+
+def run_with_facts(artifacts: list[dict], facts_dir, check: bool = False) -> dict:
+    with patch_module_args({"artifacts": artifacts, "local_facts_dir": str(facts_dir), "_ansible_check_mode": check,
+                            "_ansible_diff": True}):
+        with pytest.raises(SystemExit):
+            verified_binaries.main()
+    return RESULTS.pop()
+
+
+def test_local_facts_are_merged_and_left_alone_when_current(tmp_path, server):
+    facts_dir = tmp_path / "facts.d"
+    facts_dir.mkdir()
+    other = '{"collection": "pronk8s.platform", "format": 1, "tools": {"kind": {"version": "0.1"}}}'
+    (facts_dir / "pronk8s.fact").write_text(other)
+    check = run_with_facts(items(tmp_path, server), facts_dir, check=True)
+    assert check["changed"] and check["local_facts"]["changed"]
+    assert (facts_dir / "pronk8s.fact").read_text() == other, "check mode writes nothing"
+
+    cold = run_with_facts(items(tmp_path, server), facts_dir)
+    assert cold["local_facts"]["changed"] and not cold.get("failed")
+    written = json.loads((facts_dir / "pronk8s.fact").read_text())
+    assert set(written["tools"]) == {"a", "b", "kind"}, "tools recorded by other runs stay listed"
+    assert written["tools"]["a"]["sha256"] == sha(A) and written["tools"]["a"]["path"] == str(tmp_path / "bin" / "a")
+    assert any(d.get("after_header") == str(facts_dir / "pronk8s.fact") for d in cold["diff"])
+    before = os.stat(facts_dir / "pronk8s.fact")
+
+    warm = run_with_facts(items(tmp_path, server), facts_dir)
+    assert not warm["changed"] and warm["local_facts"] == {"path": str(facts_dir / "pronk8s.fact"), "changed": False}
+    assert os.stat(facts_dir / "pronk8s.fact").st_mtime_ns == before.st_mtime_ns
+
+
+def test_local_facts_file_of_junk_is_rewritten_and_a_failed_item_is_not_recorded(tmp_path, server):
+    facts_dir = tmp_path / "facts.d"
+    facts_dir.mkdir()
+    (facts_dir / "pronk8s.fact").write_text("{ truncated")
+    result = run_with_facts(items(tmp_path, server, b_digest="0" * 64), facts_dir)
+    assert result["failed"] and result["failed_items"] == ["b"]
+    assert set(json.loads((facts_dir / "pronk8s.fact").read_text())["tools"]) == {"a"}
+
+
+def test_local_facts_that_cannot_be_written_fail_the_task_and_say_the_install_stands(tmp_path, server):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    result = run_with_facts(items(tmp_path, server), blocker)
+    assert result["failed"] and "installed and verified" in result["msg"] and str(blocker) in result["msg"]
+    assert (tmp_path / "bin" / "a").read_bytes() == A
+
+
+def test_catalog_tools_reaching_the_module_unresolved_are_refused(tmp_path):
+    result = run([{"tool": "kubectl", "dest": str(tmp_path / "kubectl")}])
+    assert result["failed"] and "resolved by the action plugin" in result["msg"]
+    assert not (tmp_path / "kubectl").exists()
