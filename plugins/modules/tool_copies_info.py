@@ -225,11 +225,14 @@ class ToolCopies:
         # Interactive AND login, as a terminal starts it: asdf and mise add their shims in .bashrc/.zshrc,
         # which Debian's .bashrc skips for non-interactive shells.
         script = f"printf '\\n{_MARK}%s\\n' \"$PATH\""
-        argv = ["timeout", str(self.p["shell_timeout"]), "env", "-i", *env, shell, "-l", "-i", "-c", script]
+        argv = ["timeout", "--kill-after=5", str(self.p["shell_timeout"]), "env", "-i", *env, shell, "-l", "-i", "-c", script]
         if os.geteuid() == 0 and user.pw_uid != 0:
             argv = ["runuser", "-u", user.pw_name, "--"] + argv
         elif os.geteuid() not in (0, user.pw_uid):
             return None
+        # A session of its own, without a controlling terminal: without pipelining Ansible runs modules on a pty,
+        # where an interactive shell outside the terminal's foreground group is stopped (SIGTTOU) for good.
+        argv = ["setsid", "--wait"] + argv
         # expand_user_and_vars off: "$PATH" is for the user's shell, not for this process's environment.
         rc, out, _err = self.module.run_command(argv, data="", cwd=user.pw_dir if os.path.isdir(user.pw_dir) else "/",
                                                 expand_user_and_vars=False)
