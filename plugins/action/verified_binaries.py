@@ -43,6 +43,7 @@ from ansible_collections.pronk8s.platform.plugins.plugin_utils._catalog_request 
 MODULE = "pronk8s.platform.verified_binaries"
 BATCH_KEYS = ("distribute", "cache_dir")
 ARCH_COMMAND = "uname -m; getconf LONG_BIT"
+ARTIFACT_KEYS = ("url", "src", "checksum", "archive_member")  # what a catalog tool's pin decides
 display = Display()
 
 
@@ -107,6 +108,10 @@ class ActionModule(SingleAction):
                 expanded.append(item)
                 artifacts.append(None)
                 continue
+            given = [k for k in ARTIFACT_KEYS if item.get(k) is not None]
+            if given:
+                raise AnsibleActionFail(f"{item['tool']}: a catalog tool takes its {', '.join(given)} from the catalog; "
+                                        f"give either tool or {', '.join(given)}; nothing was changed on {host}")
             if not item.get("arch") and arch is None:
                 arch = self._host_arch(task_vars, host)
             artifact = self._find_artifact(item, item.get("arch") or arch, task_vars, host)

@@ -83,3 +83,10 @@ def test_module_item_pins_validates_and_keeps_the_callers_install_options():
                     "provenance": {"arch": "amd64", "pin_origin": "shipped", "verification_level": "copied"}}
     assert module_item({"tool": "helm", "dest": "/x"}, {**artifact, "url": "https://h/x", "src": None})["validate"] == "%s version"
     assert "tool" not in item and "source" not in item and "local_dir" not in item
+
+
+def test_a_tool_with_its_own_url_or_checksum_is_refused():
+    act, commands = action()
+    with pytest.raises(AnsibleActionFail, match="kubectl: a catalog tool takes its url, checksum from the catalog"):
+        act._from_catalog([{**KUBECTL, "url": "https://example.org/kubectl", "checksum": "0" * 64}], {}, "h")
+    assert commands == []
