@@ -254,3 +254,21 @@ def test_a_tool_unpinned_for_the_host_arch_fails_before_anything_changes(fleet, 
     assert "helm" in result["msg"] and "arm64" in result["msg"] and "nothing was changed" in result["msg"]
     for host in fleet.hosts:
         assert host.exec("test", "-e", "/usr/local/bin/kubectl", check=False).returncode == 1
+
+
+def test_a_copy_shadowing_a_verified_tool_fails_the_run_after_the_install_when_asked(fleet, mirror, module_ansible,
+                                                                                     tmp_path):
+    clean(fleet)
+    host = fleet.hosts[0]
+    # /usr/local/sbin comes before /usr/local/bin on root's login PATH: an unverified kubectl there wins.
+    host.exec("sh", "-c", "printf '#!/bin/sh\\necho rogue\\n' > /usr/local/sbin/kubectl && chmod 755 /usr/local/sbin/kubectl")
+    try:
+        env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+        run = module_ansible.playbook(play(tmp_path, mirror, pronk8s_tools_fail_on_shadowing=True),
+                                      fleet.inventory([host]), env=env)
+    finally:
+        host.exec("rm", "-f", "/usr/local/sbin/kubectl")
+    assert run.rc != 0
+    assert "/usr/local/sbin/kubectl shadows the verified kubectl on root's PATH" in run.stdout
+    # The install itself happened and stands; the run fails so that the user sees the shadowing copy.
+    assert host.exec("/usr/local/bin/kubectl").stdout == f"kubectl v{VERSION} linux/amd64\n"
