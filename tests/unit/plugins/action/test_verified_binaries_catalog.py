@@ -6,8 +6,6 @@ The action is built without a task executor (only the catalog step is exercised)
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible.template import Templar
@@ -57,16 +55,16 @@ def test_given_arch_needs_no_question_and_plain_items_pass_through():
 
 
 def test_unknown_machine_and_failed_question_are_clear_errors():
-    act, _ = action({"rc": 0, "stdout": "sparc64\n64\n", "stderr": ""})
+    act, _commands = action({"rc": 0, "stdout": "sparc64\n64\n", "stderr": ""})
     with pytest.raises(AnsibleActionFail, match="unknown architecture 'sparc64'.*set the item's arch"):
         act._from_catalog([KUBECTL], {}, "h")
-    act, _ = action({"rc": 127, "stdout": "", "stderr": "sh: uname: not found"})
+    act, _commands = action({"rc": 127, "stdout": "", "stderr": "sh: uname: not found"})
     with pytest.raises(AnsibleActionFail, match="cannot tell the architecture of h.*uname: not found"):
         act._from_catalog([KUBECTL], {}, "h")
 
 
 def test_unpinned_version_fails_before_anything_reaches_the_host():
-    act, _ = action()
+    act, _commands = action()
     with pytest.raises(AnsibleActionFail, match=r"kubectl: kubectl 9.9.9 has no sha256 pin.*nothing was changed on h"):
         act._from_catalog([{**KUBECTL, "version": "9.9.9"}], {}, "h")
 
