@@ -9,7 +9,7 @@ the bytes the mirror served, the batch task's per-phase profile, the controller'
 10 MB and a 200 MB artifact (flat means streamed); then SHA-256 speed against `sha256sum` on the same
 100 MB file, and the hashing's peak memory.
 
-    source tests/testbed/env.sh && python benchmarks/artifact_install.py [--hosts 8] [--forks 8]
+    source tests/testbed/env.sh && python benchmarks/artifact_install.py [--hosts 8] [--forks 8] [--no-pipelining]
 
 Artifacts: the REAL kubectl v1.35.2 and helm v4.1.4 (amd64, from PyPI, see tests/testbed/real_binaries.sh);
 helm packed into a release-shaped tar.gz pinned by this script; kind is a stand-in of kind's size (no kind
@@ -208,6 +208,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--forks", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2, help="warm runs; the fastest counts")
+    parser.add_argument("--no-pipelining", action="store_true",
+                        help="run every playbook without pipelining (Ansible's default; the test bed turns it on)")
     parser.add_argument("--with-roles", action="store_true", help="also time the kubectl, helm and kind roles one by one")
     parser.add_argument("--with-push", action="store_true",
                         help="also time the tools role with the controller pushing (distribute=controller) instead of "
@@ -216,7 +218,7 @@ def main() -> None:
     bed = load_testbed()
     tmp = Path(tempfile.mkdtemp(prefix="pronk8s-bench-"))
     ansible = Ansible(bed, tmp)
-    results: dict = {"hosts": args.hosts, "forks": args.forks}
+    results: dict = {"hosts": args.hosts, "forks": args.forks, "pipelining": not args.no_pipelining}
     with MirrorServer(tmp / "mirror", bind=bed.gateway) as mirror:
         art = artifacts(mirror)
         results["artifact_bytes"] = sum(art["sizes"].values())
@@ -230,7 +232,8 @@ def main() -> None:
             try:
                 fleet.start("sshd", args.hosts, prefix=f"bench-{label.replace('_', '')}")
                 inventory = fleet.inventory()
-                env = {"XDG_CACHE_HOME": str(tmp / f"cache-{label}")}
+                env = {"XDG_CACHE_HOME": str(tmp / f"cache-{label}"),
+                       "ANSIBLE_PIPELINING": "false" if args.no_pipelining else "true"}
                 mirror.reset_stats()
                 cold = timed(ansible, playbook, inventory, args.forks, env)
                 served_cold = mirror.stats()["total_bytes"]
@@ -251,7 +254,8 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "artifact_install.json").write_text(json.dumps(results, indent=2))
     c, g, h = results["collection"], results["get_url"], results["hashing"]
-    print(f"{args.hosts} hosts, forks {args.forks}; one copy of the three artifacts = {results['artifact_bytes']:,} bytes")
+    print(f"{args.hosts} hosts, forks {args.forks}, pipelining {'off' if args.no_pipelining else 'on'}; "
+          f"one copy of the three artifacts = {results['artifact_bytes']:,} bytes")
     print(f"{'':24}{'cold s':>8}{'warm s':>8}{'cold CPU s':>11}{'warm CPU s':>11}{'load (cold/warm)':>18}"
           f"{'mirror bytes (cold)':>21}{'warm bytes':>11}")
     rows = [("pronk8s.platform tools", c), ("get_url + unarchive", g)]
