@@ -24,6 +24,10 @@ FACTS_FILE = "pronk8s.fact"
 FACTS_FORMAT = 1
 
 
+def facts_path(directory: str) -> str:
+    return os.path.join(directory, FACTS_FILE)
+
+
 def entry_for(result: dict) -> dict:
     """One tool's entry, from an install result (verified_binary's keys)."""
     provenance = result.get("provenance") or {}
@@ -56,7 +60,7 @@ def record(directory: str, entries: dict[str, dict], check_mode: bool) -> dict:
 
     Raises OSError when the file cannot be written (the caller says so; the install itself stands).
     """
-    path = os.path.join(directory, FACTS_FILE)
+    path = facts_path(directory)
     known = _read(path)
     merged = {**known, **entries}
     if merged == known and os.path.isfile(path):

@@ -437,7 +437,7 @@ def record_local_facts(module: AnsibleModule, results: list[dict], directory: st
     try:
         return local_facts.record(directory, entries, module.check_mode)
     except OSError as exc:
-        path = os.path.join(directory, local_facts.FACTS_FILE)
+        path = local_facts.facts_path(directory)
         return dict(path=path, changed=False, failed=True,
                     msg=f"the tools were installed and verified, but the local facts file {path} could not be "
                         f"written: {exc} (set local_facts_dir to a writable directory, or leave it unset)")

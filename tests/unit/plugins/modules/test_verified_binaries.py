@@ -34,8 +34,8 @@ def server(tmp_path):
         yield m
 
 
-def run(artifacts: list[dict], check: bool = False) -> dict:
-    with patch_module_args({"artifacts": artifacts, "_ansible_check_mode": check, "_ansible_diff": True}):
+def run(artifacts: list[dict], check: bool = False, **options) -> dict:
+    with patch_module_args({"artifacts": artifacts, **options, "_ansible_check_mode": check, "_ansible_diff": True}):
         with pytest.raises(SystemExit):
             verified_binaries.main()
     return RESULTS.pop()
@@ -94,24 +94,16 @@ def test_item_rules_are_the_single_modules(tmp_path, server):
 
 # ---- local facts, written by the module in the same round trip -------------------------------------------
 
-def run_with_facts(artifacts: list[dict], facts_dir, check: bool = False) -> dict:
-    with patch_module_args({"artifacts": artifacts, "local_facts_dir": str(facts_dir), "_ansible_check_mode": check,
-                            "_ansible_diff": True}):
-        with pytest.raises(SystemExit):
-            verified_binaries.main()
-    return RESULTS.pop()
-
-
 def test_local_facts_are_merged_and_left_alone_when_current(tmp_path, server):
     facts_dir = tmp_path / "facts.d"
     facts_dir.mkdir()
     other = '{"collection": "pronk8s.platform", "format": 1, "tools": {"kind": {"version": "0.1"}}}'
     (facts_dir / "pronk8s.fact").write_text(other)
-    check = run_with_facts(items(tmp_path, server), facts_dir, check=True)
+    check = run(items(tmp_path, server), check=True, local_facts_dir=str(facts_dir))
     assert check["changed"] and check["local_facts"]["changed"]
     assert (facts_dir / "pronk8s.fact").read_text() == other, "check mode writes nothing"
 
-    cold = run_with_facts(items(tmp_path, server), facts_dir)
+    cold = run(items(tmp_path, server), local_facts_dir=str(facts_dir))
     assert cold["local_facts"]["changed"] and not cold.get("failed")
     written = json.loads((facts_dir / "pronk8s.fact").read_text())
     assert set(written["tools"]) == {"a", "b", "kind"}, "tools recorded by other runs stay listed"
@@ -119,7 +111,7 @@ def test_local_facts_are_merged_and_left_alone_when_current(tmp_path, server):
     assert any(d.get("after_header") == str(facts_dir / "pronk8s.fact") for d in cold["diff"])
     before = os.stat(facts_dir / "pronk8s.fact")
 
-    warm = run_with_facts(items(tmp_path, server), facts_dir)
+    warm = run(items(tmp_path, server), local_facts_dir=str(facts_dir))
     assert not warm["changed"] and warm["local_facts"] == {"path": str(facts_dir / "pronk8s.fact"), "changed": False}
     assert os.stat(facts_dir / "pronk8s.fact").st_mtime_ns == before.st_mtime_ns
 
@@ -128,7 +120,7 @@ def test_local_facts_file_of_junk_is_rewritten_and_a_failed_item_is_not_recorded
     facts_dir = tmp_path / "facts.d"
     facts_dir.mkdir()
     (facts_dir / "pronk8s.fact").write_text("{ truncated")
-    result = run_with_facts(items(tmp_path, server, b_digest="0" * 64), facts_dir)
+    result = run(items(tmp_path, server, b_digest="0" * 64), local_facts_dir=str(facts_dir))
     assert result["failed"] and result["failed_items"] == ["b"]
     assert set(json.loads((facts_dir / "pronk8s.fact").read_text())["tools"]) == {"a"}
 
@@ -136,7 +128,7 @@ def test_local_facts_file_of_junk_is_rewritten_and_a_failed_item_is_not_recorded
 def test_local_facts_that_cannot_be_written_fail_the_task_and_say_the_install_stands(tmp_path, server):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    result = run_with_facts(items(tmp_path, server), blocker)
+    result = run(items(tmp_path, server), local_facts_dir=str(blocker))
     assert result["failed"] and "installed and verified" in result["msg"] and str(blocker) in result["msg"]
     assert (tmp_path / "bin" / "a").read_bytes() == A
 
